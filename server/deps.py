@@ -1,0 +1,37 @@
+"""The dependencies routes declare, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from server.config import Settings
+from server.db import get_engine
+from server.intake.gazetteer import Gazetteer
+from server.intake.limits import IntakeLimits
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with Session(get_engine(request.app.state.settings)) as session:
+        yield session
+
+
+def _gazetteer(request: Request) -> Gazetteer:
+    return request.app.state.gazetteer  # type: ignore[no-any-return]
+
+
+def _limits(request: Request) -> IntakeLimits:
+    return request.app.state.limits  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+SessionDep = Annotated[Session, Depends(_session)]
+GazetteerDep = Annotated[Gazetteer, Depends(_gazetteer)]
+LimitsDep = Annotated[IntakeLimits, Depends(_limits)]

@@ -1,0 +1,130 @@
+"""The tables. What is *not* here is the point: no submission time, no address, no user agent.
+
+P2: primary keys are random UUIDs and SQLite report tables are ``WITHOUT ROWID``, so neither
+key order nor storage order reveals arrival order. P3: a report holds an H3 resolution-7 cell
+and a postcode district, nothing finer. P6: the note is a sealed box only the network can open.
+P8: a member link is stored only as a keyed hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, SQLModel
+
+# SQLAlchemy's SQLite dialect turns this into ``CREATE TABLE ... WITHOUT ROWID``.
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class Network(SQLModel, table=True):
+    __tablename__ = "networks"
+    __table_args__ = NO_ROWID
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=120)
+    link_hash: str = Field(max_length=64, unique=True, index=True)  # HMAC-SHA256 hex of the token
+    public_key: str | None = Field(default=None, max_length=64)  # base64 X25519 key for notes
+    counting_rule: str = Field(default="all", max_length=32)  # all | confirmed_or_corroborated
+    active: bool = True
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "reports"
+    __table_args__ = NO_ROWID
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    network_id: uuid.UUID = Field(foreign_key="networks.id", index=True)
+    cell: str = Field(max_length=16, index=True)  # H3 resolution 7
+    district: str = Field(default="", max_length=8)
+    occurred_on: date = Field(index=True)
+    time_of_day: str = Field(max_length=16)
+    setting: str = Field(max_length=24)
+    officers: str = Field(max_length=8)
+    vehicles: str = Field(max_length=8)
+    detained: str = Field(max_length=12)
+    source: str = Field(max_length=24)
+    sealed_note: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    status: str = Field(default="pending", max_length=12)  # pending|confirmed|rejected|duplicate
+    # Set at intake when the visit's week was already released; the next release counts it
+    # in its separate "late" total and clears late_pending. No arrival time is needed for that.
+    late: bool = False
+    late_pending: bool = False
+
+
+class UsedFormToken(SQLModel, table=True):
+    """Anti-replay: keyed hashes of spent one-time form tokens. No time column; dropped daily."""
+
+    __tablename__ = "used_form_tokens"
+    __table_args__ = NO_ROWID
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+
+
+class AreaSeries(SQLModel, table=True):
+    """One fixed partition into publication areas; a new gazetteer or P starts a new series."""
+
+    __tablename__ = "area_series"
+    __table_args__ = NO_ROWID
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    fingerprint: str = Field(max_length=64, unique=True)
+    min_postcodes: int
+    active: bool = True
+
+
+class PublicationArea(SQLModel, table=True):
+    """An area of a series, frozen with its outline so old releases stay readable."""
+
+    __tablename__ = "publication_areas"
+    __table_args__ = NO_ROWID
+
+    series_id: uuid.UUID = Field(foreign_key="area_series.id", primary_key=True)
+    area: str = Field(max_length=24, primary_key=True)
+    region: str = Field(max_length=24, index=True)
+    name: str = Field(max_length=200)
+    postcodes: int
+    km2: float
+    geometry: str  # GeoJSON, WGS84
+
+
+class Release(SQLModel, table=True):
+    """One closed ISO week, noised once and frozen (P4)."""
+
+    __tablename__ = "releases"
+    __table_args__ = NO_ROWID
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    series_id: uuid.UUID = Field(foreign_key="area_series.id", index=True)
+    week: str = Field(max_length=8, unique=True)  # YYYY-Www
+    epsilon: float
+    k: int
+    min_postcodes: int
+    delay_days: int
+    published_on: date
+    national_total: int  # sum of the noisy area counts
+    late_total: int  # reports that arrived for weeks already released
+
+
+class PublishedCount(SQLModel, table=True):
+    """A frozen noisy count of incidents in one area in one released week."""
+
+    __tablename__ = "published_counts"
+    __table_args__ = NO_ROWID
+
+    release_id: uuid.UUID = Field(foreign_key="releases.id", primary_key=True)
+    area: str = Field(max_length=24, primary_key=True)
+    count: int
+
+
+class BudgetLedger(SQLModel, table=True):
+    """Privacy budget spent per week; the unique week makes a second noising impossible."""
+
+    __tablename__ = "budget_ledger"
+    __table_args__ = NO_ROWID
+
+    week: str = Field(max_length=8, primary_key=True)
+    release_id: uuid.UUID = Field(foreign_key="releases.id")
+    epsilon: float

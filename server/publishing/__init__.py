@@ -1,0 +1,1 @@
+"""Publishing: incidents, noise, publication areas, views and releases."""

@@ -1,0 +1,149 @@
+"""Test fixtures: a real database per test (SQLite, or PostgreSQL when
+``RAIDWATCH_TEST_DATABASE_URL`` is set), and a real HTTP server on loopback.
+
+Isolation is a fresh database per test, copied from one migrated at the start of the run
+(a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from server.config import Settings
+from server.db import get_engine, migrate
+
+PG_URL = os.environ.get("RAIDWATCH_TEST_DATABASE_URL", "")
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _pg_admin_url() -> str:
+    return PG_URL.rsplit("/", 1)[0] + "/postgres"
+
+
+def _pg_exec(sql: str) -> None:
+    engine = create_engine(_pg_admin_url().replace("postgresql://", "postgresql+psycopg://"),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head once; each test gets a copy."""
+    if PG_URL:
+        name = f"rw_template_{os.getpid()}"
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')
+        _pg_exec(f'CREATE DATABASE "{name}"')
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        settings = Settings(env="test", database_url=url, secret_key=TEST_SECRET,
+                            data_dir=tmp_path_factory.mktemp("tpl"))
+        migrate(settings)
+        get_engine(settings).dispose()
+        yield name
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    settings = Settings(env="test", database_url=f"sqlite:///{path}", secret_key=TEST_SECRET)
+    migrate(settings)
+    get_engine(settings).dispose()
+    yield str(path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, template_db: str) -> Iterator[Settings]:
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    if PG_URL:
+        name = f"rw_{uuid.uuid4().hex[:12]}"
+        _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        db_file = data_dir / "raidwatch.sqlite3"
+        shutil.copy(template_db, db_file)
+        url = f"sqlite:///{db_file}"
+        name = ""
+    value = Settings(env="test", database_url=url, secret_key=TEST_SECRET, data_dir=data_dir,
+                     maps_dir=tmp_path / "maps", scheduler=False)
+    yield value
+    get_engine(value).dispose()
+    if name:
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    with Session(get_engine(settings)) as s:
+        yield s
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    from server.app import create_app
+
+    return create_app(settings)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, **kwargs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
+    from server.logs import UVICORN_LOG_CONFIG
+
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
+                            log_config=UVICORN_LOG_CONFIG, server_header=False,
+                            date_header=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def network(session: Session, settings: Settings):  # type: ignore[no-untyped-def]
+    """A network and its raw member token."""
+    from server.networks.links import create_network
+
+    net, token = create_network(session=session, name="East London Network", key=settings.key())
+    return net, token
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs() -> Iterator[None]:
+    yield
+    logging.getLogger("raidwatch").handlers.clear()
