@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     tile_url: str = ""  # a self-hosted tile server; empty = no tiles at all
     scheduler: bool = True
+    session_idle_minutes: int = Field(30, ge=1)
+    session_absolute_hours: int = Field(12, ge=1)
+    login_attempts_per_username: int = Field(5, ge=1)  # failures per 15 minutes
     secure_cookies: bool | None = None  # default: on unless serving plain http on loopback
 
     @model_validator(mode="after")

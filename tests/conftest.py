@@ -145,5 +145,9 @@ def network(session: Session, settings: Settings):  # type: ignore[no-untyped-de
 
 @pytest.fixture(autouse=True)
 def _quiet_logs() -> Iterator[None]:
+    # The test *client* logs the URLs it requests (with member tokens); only the server's
+    # logs are under test, so silence the client.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     yield
     logging.getLogger("raidwatch").handlers.clear()

@@ -98,3 +98,14 @@ def test_openapi_is_served_and_docs_ui_is_not(live_server):
         assert client.get("/healthz").json() == {"status": "ok"}
     assert spec.status_code == 200
     assert "/api/v1/reports" in spec.json()["paths"]
+
+
+def test_api_refuses_a_note_when_the_network_has_no_key(live_server, network, session):
+    _, token = network
+    with live_server.client() as client:
+        response = client.post("/api/v1/reports", json=answers(note="hello"),
+                               headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"field": "note", "message": "This network does not accept notes. Leave the note empty."}]
+    assert stored(session) == 0

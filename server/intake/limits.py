@@ -37,6 +37,10 @@ class DailyKey:
             return self._key
 
 
+def hashed_address(key: DailyKey, address: str) -> str:
+    return hmac.new(key.current(), address.encode(), hashlib.sha256).hexdigest()
+
+
 class IntakeLimits:
     def __init__(self, *, per_link_per_hour: int, burst_per_minute: int, storage: str) -> None:
         self._limiter = FixedWindowRateLimiter(storage_from_string(storage))
@@ -45,7 +49,7 @@ class IntakeLimits:
         self._daily_key = DailyKey()
 
     def sender_key(self, address: str) -> str:
-        return hmac.new(self._daily_key.current(), address.encode(), hashlib.sha256).hexdigest()
+        return hashed_address(self._daily_key, address)
 
     def allow(self, *, link_hash: str, address: str) -> bool:
         """Count one submission; False when either limit is exhausted."""

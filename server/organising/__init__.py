@@ -1,0 +1,1 @@
+"""Organisers: accounts, sessions, moderation, network management, audit."""

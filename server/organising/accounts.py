@@ -1,0 +1,91 @@
+"""Organiser accounts: argon2id password hashes and who may see which network."""
+
+from __future__ import annotations
+
+import uuid
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from server.models import Network
+from server.organising.models import Organiser, OrganiserNetwork
+
+# argon2-cffi's defaults are RFC 9106's "low memory" profile: argon2id, t=3, m=64 MiB, p=4.
+HASHER = PasswordHasher()
+MIN_PASSWORD = 12
+# Verifying against this keeps the timing of "no such user" like a wrong password.
+_DUMMY_HASH = HASHER.hash("not-a-real-password-at-all")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Use a password of at least {MIN_PASSWORD} characters.")
+
+
+def create_organiser(
+    *, session: Session, username: str, password: str, is_admin: bool = False,
+    networks: list[Network] | None = None,
+) -> Organiser:
+    username = username.strip().lower()
+    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "") \
+            .replace(".", "").isalnum():
+        raise AccountError("A username is 1-64 letters, digits, dots, dashes or underscores.")
+    check_password_strength(password)
+    if session.exec(select(Organiser).where(Organiser.username == username)).first():
+        raise AccountError(f"An organiser called {username!r} already exists.")
+    organiser = Organiser(username=username, password_hash=HASHER.hash(password),
+                          is_admin=is_admin)
+    session.add(organiser)
+    session.flush()
+    for network in networks or []:
+        session.add(OrganiserNetwork(organiser_id=organiser.id, network_id=network.id))
+    session.commit()
+    session.refresh(organiser)
+    return organiser
+
+
+def authenticate(*, session: Session, username: str, password: str) -> Organiser | None:
+    organiser = session.exec(
+        select(Organiser).where(Organiser.username == username.strip().lower())
+    ).first()
+    if organiser is None or not organiser.active:
+        try:
+            HASHER.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        HASHER.verify(organiser.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if HASHER.check_needs_rehash(organiser.password_hash):
+        organiser.password_hash = HASHER.hash(password)
+        session.add(organiser)
+        session.commit()
+    return organiser
+
+
+def set_password(*, session: Session, organiser: Organiser, password: str) -> None:
+    check_password_strength(password)
+    organiser.password_hash = HASHER.hash(password)
+    session.add(organiser)
+    session.commit()
+
+
+def visible_networks(*, session: Session, organiser: Organiser) -> list[Network]:
+    query = select(Network).order_by(Network.name)
+    if not organiser.is_admin:
+        query = query.join(OrganiserNetwork, OrganiserNetwork.network_id == Network.id).where(
+            OrganiserNetwork.organiser_id == organiser.id)
+    return list(session.exec(query))
+
+
+def may_see(*, session: Session, organiser: Organiser, network_id: uuid.UUID) -> bool:
+    if organiser.is_admin:
+        return True
+    return session.get(OrganiserNetwork, (organiser.id, network_id)) is not None

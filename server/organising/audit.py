@@ -1,0 +1,22 @@
+"""The audit log: every organiser action, with who, what and which day (no finer time)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from server.organising.models import AuditEntry
+
+
+def record(*, session: Session, username: str, action: str, day: date, detail: str = "",
+           commit: bool = True) -> None:
+    session.add(AuditEntry(day=day, username=username, action=action, detail=detail[:300]))
+    if commit:
+        session.commit()
+
+
+def recent(*, session: Session, limit: int = 200) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.day.desc(), AuditEntry.username,  # type: ignore[attr-defined]
+                                        AuditEntry.action).limit(limit)
+    return list(session.exec(query))
