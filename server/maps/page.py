@@ -1,0 +1,101 @@
+"""The map page's own furniture: title, legend, empty message, styles (P7).
+
+Invariant: nothing here loads anything. Branca's colormap legend would pull d3 from a CDN,
+so the legend is plain HTML; colours are CSS classes (no `style=` attributes, which a
+strict Content-Security-Policy refuses), and the one script is rendered inline so that
+`server.maps.csp` can admit it by hash.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from folium.elements import Element, MacroElement
+from folium.template import Template
+
+# ColorBrewer YlOrRd, light to dark: legible on a plain background and for most colour-blind
+# readers; the darkest class is still distinct from the near-black area outlines.
+PALETTE = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+LAND_STYLE = {"color": "#8d99a6", "weight": 1, "fillColor": "#eeede8", "fillOpacity": 1}
+
+_SWATCHES = "\n".join(f".rw-c-{c[1:]} {{ background: {c}; }}" for c in PALETTE)
+STYLE = """<style>
+.folium-map.leaflet-container { background: #d3dde6; }  /* beats leaflet.css's grey */
+.rw-panel { position: absolute; z-index: 1000; max-width: 20rem; padding: 8px 12px;
+  background: rgba(255, 255, 255, 0.95); color: #1b1b1b; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0, 0, 0, 0.35); font: 14px/1.35 system-ui, sans-serif; }
+.rw-panel[hidden] { display: none; }
+.rw-head { top: 10px; left: 54px; }
+.rw-head h1 { margin: 0; font-size: 1.05rem; }
+.rw-head p { margin: 2px 0 0; color: #444; }
+.rw-head .rw-empty { margin-top: 6px; padding: 6px 8px; background: #fff4d6; color: #1b1b1b;
+  border-left: 4px solid #d28a00; }
+.rw-legend { bottom: 48px; left: 10px; max-width: 15rem; }
+.rw-legend h2 { margin: 0; font-size: 0.9rem; }
+.rw-legend .rw-layer { margin: 0 0 4px; font-size: 0.8rem; color: #444; }
+.rw-legend ul { margin: 0; padding: 0; list-style: none; }
+.rw-legend li { display: flex; align-items: center; gap: 8px; }
+.rw-sw { display: inline-block; flex: none; width: 22px; height: 13px;
+  border: 1px solid #222; vertical-align: middle; }
+.rw-sw-region { border: 1.5px dashed #222; }
+.rw-legend .rw-key { margin: 6px 0 0; display: flex; gap: 6px; align-items: center; }
+.rw-legend .rw-note { margin: 6px 0 0; font-size: 0.78rem; color: #555; }
+.rw-place span { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+  font: 600 12px/1 system-ui, sans-serif; color: #2b2b2b; pointer-events: none;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 4px #fff; }
+.rw-tip { font: 13px/1.3 system-ui, sans-serif; }
+.rw-tip th { text-align: left; color: #555; font-weight: normal; }
+.rw-tip td { font-weight: 600; }
+""" + _SWATCHES + "\n</style>"
+
+NO_FAVICON = '<link rel="icon" href="data:,">'  # or the browser asks for /favicon.ico
+NOTHING_YET = ("<p class=\"rw-empty\"><strong>Nothing to show yet.</strong> No area has reached "
+               "the publication floor in this window.</p>")
+NOTE = ("Noisy counts of incidents. Areas below the floor are merged into a region or "
+        "hidden.")
+
+
+def panels(*, title: str, subtitle: str, empty: bool,
+           legends: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """Title box and one legend per switchable layer (the first one visible)."""
+    head = (f"<div class=\"rw-panel rw-head\"><h1>{escape(title)}</h1>"
+            f"<p>{escape(subtitle)}</p>{NOTHING_YET if empty else ''}</div>")
+    boxes = []
+    for i, (layer, rows) in enumerate(legends):
+        if not rows:
+            continue
+        items = "".join(f"<li><span class=\"rw-sw rw-c-{colour[1:7]}\"></span>{label}</li>"
+                        for colour, label in rows)
+        boxes.append(
+            f"<div class=\"rw-panel rw-legend\" data-layer-index=\"{i}\""
+            f"{'' if i == 0 else ' hidden'}><h2>Incidents per area</h2>"
+            f"<p class=\"rw-layer\">{escape(layer)}</p><ul>{items}"
+            "</ul><p class=\"rw-key\"><span class=\"rw-sw\"></span>area"
+            "<span class=\"rw-sw rw-sw-region\"></span>merged region</p>"
+            f"<p class=\"rw-note\">{NOTE}</p></div>")
+    return head + "".join(boxes)
+
+
+class LegendSwitch(MacroElement):
+    """Show the legend of the base layer (week) picked in the layer control.
+
+    Legend i belongs to `layers[i]`; layers are matched by object, not by (HTML) name.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (layers) {
+            {{ this._parent.get_name() }}.on("baselayerchange", function (e) {
+                var picked = String(layers.indexOf(e.layer));
+                document.querySelectorAll(".rw-legend").forEach(function (box) {
+                    box.hidden = box.dataset.layerIndex !== picked;
+                });
+            });
+        })([{% for layer in this.layers %}{{ layer.get_name() }}, {% endfor %}]);
+        {% endmacro %}
+    """)
+
+    def __init__(self, layers: list[Element]) -> None:
+        super().__init__()
+        self._name = "LegendSwitch"
+        self.layers = layers
