@@ -1,0 +1,1 @@
+"""Intake: accept, validate, coarsen and store member reports."""

@@ -1,0 +1,1 @@
+"""raidwatch tests."""
