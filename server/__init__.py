@@ -1,1 +1,4 @@
-"""raidwatch: coarse, delayed, noisy maps of enforcement visits, built so nothing stored can betray a reporter."""
+"""raidwatch: coarse, delayed, noisy maps of enforcement visits.
+
+Built so that nothing stored can betray a reporter.
+"""

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -15,8 +15,18 @@ from server.config import PROJECT_ROOT, Settings, get_settings
 from server.intake.gazetteer import Gazetteer
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
-from server.web import member
+from server.maps.assets import mount_assets
+from server.organising.throttle import LoginThrottle
+from server.web import (
+    member,
+    organiser_dashboard,
+    organiser_login,
+    organiser_manage,
+    organiser_moderation,
+)
 from server.web.headers import SecurityHeaders
+from server.web.organiser_auth import CsrfFailed, LoginRequired
+from server.web.vendor import mount_vendor
 
 log = logging.getLogger("raidwatch")
 
@@ -42,10 +52,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         burst_per_minute=settings.burst_limit,
         storage=settings.rate_limit_storage,
     )
+    app.state.login_throttle = LoginThrottle(
+        per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
+    mount_assets(app)
+    mount_vendor(app)
     app.include_router(member.router)
     app.include_router(api_reports.router)
+    app.include_router(organiser_login.router)
+    app.include_router(organiser_dashboard.router)
+    app.include_router(organiser_moderation.router)
+    app.include_router(organiser_manage.router)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):  # type: ignore[no-untyped-def]
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed):  # type: ignore[no-untyped-def]
+        return HTMLResponse("<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
+                            "is out of date. Go back, reload the page and try again.</p>",
+                            status_code=403)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

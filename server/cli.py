@@ -195,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = network.add_parser("set-key", help="seal notes to this public key")
     p.add_argument("slug")
     p.add_argument("pubfile")
-    p = network.add_parser("keygen", help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)")
+    p = network.add_parser("keygen",
+                           help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)")
     p.add_argument("prefix")
     network.add_parser("list", help="list networks")
 

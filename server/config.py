@@ -32,6 +32,7 @@ class Settings(BaseSettings):
 
     # Publication policy (see README "Privacy settings").
     epsilon: float = Field(1.0, ge=0)
+    trend_epsilon: float = Field(0.5, ge=0)  # extra weekly budget for national trend lines
     k: int = Field(10, ge=1)
     min_postcodes: int = Field(2000, ge=1)
     delay_days: int = Field(3, ge=0)

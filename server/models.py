@@ -106,6 +106,7 @@ class Release(SQLModel, table=True):
     published_on: date
     national_total: int  # sum of the noisy area counts
     late_total: int  # reports that arrived for weeks already released
+    trend_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class PublishedCount(SQLModel, table=True):
@@ -119,6 +120,17 @@ class PublishedCount(SQLModel, table=True):
     count: int
 
 
+class TrendCount(SQLModel, table=True):
+    """A frozen noisy national count for one trend series ("setting:home", "network:<id>")."""
+
+    __tablename__ = "trend_counts"
+    __table_args__ = NO_ROWID
+
+    release_id: uuid.UUID = Field(foreign_key="releases.id", primary_key=True)
+    series: str = Field(max_length=64, primary_key=True)
+    count: int
+
+
 class BudgetLedger(SQLModel, table=True):
     """Privacy budget spent per week; the unique week makes a second noising impossible."""
 
@@ -128,3 +140,34 @@ class BudgetLedger(SQLModel, table=True):
     week: str = Field(max_length=8, primary_key=True)
     release_id: uuid.UUID = Field(foreign_key="releases.id")
     epsilon: float
+
+
+class PublicationRegion(SQLModel, table=True):
+    """A resolution-4 region of a series: where areas below the floor are pooled in views."""
+
+    __tablename__ = "publication_regions"
+    __table_args__ = NO_ROWID
+
+    series_id: uuid.UUID = Field(foreign_key="area_series.id", primary_key=True)
+    region: str = Field(max_length=24, primary_key=True)
+    name: str = Field(max_length=200)
+    postcodes: int
+    km2: float
+    geometry: str  # GeoJSON, WGS84
+
+
+class NamedArea(SQLModel, table=True):
+    """An operator-supplied polygon (borough, ward, council area), read against views."""
+
+    __tablename__ = "named_areas"
+    __table_args__ = NO_ROWID
+
+    layer: str = Field(max_length=64, primary_key=True)
+    code: str = Field(max_length=64, primary_key=True)
+    name: str = Field(max_length=200)
+    geometry: str  # GeoJSON, WGS84
+
+
+# Organiser tables live with the organiser code; importing them here registers them on the
+# same metadata wherever the models are loaded (migrations, tests, CLI).
+from server.organising import models as _organiser_models  # noqa: E402, F401

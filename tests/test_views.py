@@ -61,3 +61,13 @@ def test_negative_sums_show_as_zero_and_total_is_clamped():
 def test_area_without_region_refused():
     with pytest.raises(ValueError):
         build_view(area_sums={"a": 1}, area_region={}, k=10, sigma=1)
+
+
+def test_a_pooled_region_must_clear_the_noise_of_all_its_areas():
+    # Four areas of noise sd 5 pool into a sum of sd 10: floor max(10, 30) = 30, not 15.
+    area_region = regions({"R": ["a", "b", "c", "d"]})
+    sums = {"a": 7, "b": 7, "c": 7, "d": 7}
+    view = build_view(area_sums=sums, area_region=area_region, k=10, sigma=5.0)
+    assert view.shown_regions == {} and view.hidden_count == 4
+    view = build_view(area_sums={**sums, "d": 9}, area_region=area_region, k=10, sigma=5.0)
+    assert view.shown_regions == {"R": 30}

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 class ReportIn(BaseModel):
     """A report. Send `place`, or `lat` and `lng` (rounded to about 1 km before any use)."""
 
-    occurred_on: date = Field(description="The day it happened; not in the future, at most 30 days back")
+    occurred_on: date = Field(
+        description="The day it happened; not in the future, at most 30 days back")
     time_of_day: Literal["night", "morning", "afternoon", "evening", "unknown"]
     place: str | None = Field(None, description="Postcode district, full postcode or place name")
     lat: float | None = None

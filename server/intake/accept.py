@@ -49,7 +49,8 @@ def accept_report(
         place = _coarsen(raw, gazetteer=gazetteer)
     except PlaceAmbiguous as ambiguous:
         choices = ambiguous.choices
-        errors["place"] = "Several places have that name. Choose one below, or type a postcode district."
+        errors["place"] = ("Several places have that name. Choose one below, "
+                           "or type a postcode district.")
     except PlaceNotFound as not_found:
         errors.setdefault("place", str(not_found))
     if errors or answers is None or place is None:

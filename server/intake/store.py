@@ -17,6 +17,7 @@ from server.intake.coarsen import CoarsePlace
 from server.intake.fields import Answers
 from server.intake.sealing import seal_note
 from server.models import Network, Release, Report, UsedFormToken
+from server.publishing.lock import hold_off_publisher
 from server.weeks import iso_week
 
 
@@ -38,9 +39,6 @@ def create_report(
     sealed = None
     if answers.note and network.public_key:
         sealed = seal_note(answers.note, public_key=network.public_key)
-    late = session.exec(
-        select(Release.id).where(Release.week == iso_week(answers.occurred_on))
-    ).first() is not None
     report = Report(
         id=uuid.uuid4(),
         network_id=network.id,
@@ -54,13 +52,17 @@ def create_report(
         detained=answers.detained,
         source=answers.source,
         sealed_note=sealed,
-        late=late,
-        late_pending=late,
     )
     session.add(report)
     if spent_token_hash is not None:
         session.add(UsedFormToken(token_hash=spent_token_hash))
     try:
+        # Decide "late" under the publisher lock, or a report stored while its week is being
+        # released would be neither counted nor late.
+        hold_off_publisher(session)
+        week = iso_week(answers.occurred_on)
+        late = session.exec(select(Release.id).where(Release.week == week)).first() is not None
+        report.late = report.late_pending = late
         session.commit()
     except IntegrityError:
         # Two copies of the same form raced; the other one stored the report.

@@ -9,6 +9,7 @@ so it spends no privacy budget; the floor keeps small, noise-dominated counts of
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,7 +51,10 @@ def build_view(
     for region in sorted(pooled):
         # Raw sums, negatives included: clamping before pooling would bias regions upward.
         region_sum = sum(area_sums[area] for area in pooled[region])
-        if region_sum >= threshold:
+        # A pooled sum carries the noise of each of its areas: its σ grows with √n, so the
+        # region must clear its own 3σ, or noise alone would lift regions over the floor.
+        region_floor = max(float(k), 3.0 * sigma * math.sqrt(len(pooled[region])))
+        if region_sum >= region_floor:
             shown_regions[region] = max(0, region_sum)
             region_areas[region] = tuple(pooled[region])
         else:

@@ -13,6 +13,14 @@ STRICT_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 
+# Organiser pages load htmx from this origin and frame the map pages served by it.
+ORGANISER_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+ORGANISER_PREFIXES = ("/organise", "/login", "/logout")
+
 BASE_HEADERS = {
     b"referrer-policy": b"no-referrer",
     b"x-content-type-options": b"nosniff",
@@ -32,7 +40,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_static = scope["path"].startswith("/static/")
+        path = scope["path"]
+        is_static = path.startswith(("/static/", "/maps-assets/", "/vendor/"))
+        csp = ORGANISER_CSP if path.startswith(ORGANISER_PREFIXES) else STRICT_CSP
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -42,7 +52,7 @@ class SecurityHeaders:
                     if name not in present:
                         headers.append((name, value))
                 if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", STRICT_CSP.encode()))
+                    headers.append((b"content-security-policy", csp.encode()))
                 if b"cache-control" not in present:
                     headers.append((b"cache-control",
                                     b"public, max-age=3600" if is_static else b"no-store"))

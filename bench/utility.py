@@ -1,0 +1,156 @@
+"""bench/utility: what the published views are worth, measured on a synthetic year.
+
+Replays a year of synthetic enforcement visits (~10,000 UK-wide, the demo's generator:
+clustered in cities, several reports per visit, spam, late reports), publishes it through
+the real release job (SQLite in a temporary folder), then reads every 1-, 4- and 12-week
+view the year produced and compares it with the true incident counts:
+
+- coverage: share of true incidents (all of them, ELSEWHERE included) lying in a shown
+  area, and in a shown area or a shown region (the pooled rest of a resolution-4 region);
+- false rows per view: shown areas or regions whose true count over the window is 0;
+- MAE: mean absolute error of a shown row's count against its true count.
+
+Also: wall time and peak memory (RSS growth) to publish the year, for each setting: the
+defaults (ε=1, k=10, P=2000) and two others. Run: ``.venv/bin/python bench/utility.py``
+(``--quick`` for a 16-week smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+
+from bench.memory import PeakRSS  # noqa: E402
+from server.config import Settings  # noqa: E402
+from server.db import get_engine, migrate  # noqa: E402
+from server.models import PublishedCount, Release  # noqa: E402
+from server.publishing.counting import ELSEWHERE, week_counts  # noqa: E402
+from server.publishing.demo import create_demo_networks, store  # noqa: E402
+from server.publishing.release import publish  # noqa: E402
+from server.publishing.series import load_gazetteer, plan_series  # noqa: E402
+from server.publishing.synthetic import History  # noqa: E402
+from server.publishing.view_data import window_sigma  # noqa: E402
+from server.publishing.views import build_view  # noqa: E402
+from server.weeks import previous_weeks, week_end  # noqa: E402
+
+SETTINGS = ((1.0, 10, 2000), (0.5, 10, 2000), (1.0, 10, 5000))  # (ε, k, P)
+LAST_WEEK = "2026-W44"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="16 weeks instead of 52")
+    parser.add_argument("--incidents", type=int, default=10_000, help="visits per 52 weeks")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--setting", help=argparse.SUPPRESS)  # "ε,k,P": one run, in-process
+    args = parser.parse_args()
+    weeks = previous_weeks(LAST_WEEK, 16 if args.quick else 52)
+    per_week = round(args.incidents / 52)
+    if args.setting:
+        epsilon, k, p = args.setting.split(",")
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(env="test", data_dir=Path(tmp), secret_key="bench-" + "x" * 40,
+                                epsilon=float(epsilon), k=int(k), min_postcodes=int(p),
+                                scheduler=False)
+            run(settings, weeks=weeks, per_week=per_week, seed=args.seed)
+            get_engine(settings).dispose()
+        return
+    print(f"bench/utility: {len(weeks)} weeks {weeks[0]}..{weeks[-1]}, ~{per_week} synthetic "
+          f"visits a week (seed {args.seed}), the same history for every setting; SQLite",
+          flush=True)
+    for epsilon, k, p in SETTINGS:
+        # A fresh process per setting, so each memory figure starts from the same baseline.
+        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--setting",
+                        f"{epsilon},{k},{p}"], check=True)
+
+
+def run(settings: Settings, *, weeks: list[str], per_week: int, seed: int) -> None:
+    migrate(settings)
+    engine = get_engine(settings)
+    network_ids, _ = create_demo_networks(settings=settings)
+    gazetteer = load_gazetteer(settings)
+    history = History(gazetteer=gazetteer, networks=len(network_ids), seed=seed)
+    for week in weeks:
+        drawn = history.week(week, visits=per_week)
+        store(engine=engine, rows=drawn.on_time, network_ids=network_ids)
+    as_of = week_end(weeks[-1]) + timedelta(days=max(settings.delay_days, 1))
+    plan = plan_series(gazetteer=gazetteer, min_postcodes=settings.min_postcodes)
+    with PeakRSS() as peak:
+        started = time.perf_counter()
+        released = publish(settings=settings, as_of=as_of, gazetteer=gazetteer)
+        elapsed = time.perf_counter() - started
+    assert released == weeks, (released[:3], weeks[:3])
+    true, noisy, epsilons = _counts(settings, plan.partition, weeks)
+    regions = {area: plan.partition.region_of(area) for area in plan.partition.areas()}
+    incidents = sum(sum(week.values()) for week in true.values())
+    print(f"\nε={settings.epsilon} k={settings.k} P={settings.min_postcodes}: "
+          f"{len(regions)} areas, {incidents} true incidents "
+          f"({sum(true[w][ELSEWHERE] for w in weeks)} outside any area); publishing "
+          f"{len(weeks)} weeks took {elapsed:.1f} s, peak memory +{peak.mb:.0f} MB "
+          f"(process peak {peak.total_mb:.0f} MB)")
+    print("window  views  rows/view  in shown area  in area|region  false rows/view  "
+          "MAE/row")
+    for window in (1, 4, 12):
+        if window <= len(weeks):
+            print(_window_line(window, weeks, true, noisy, epsilons, regions, settings.k))
+
+
+def _window_line(window, weeks, true, noisy, epsilons, regions, k) -> str:  # type: ignore[no-untyped-def]
+    views = rows = false = 0
+    covered_area = covered_any = total = 0
+    errors: list[int] = []
+    for end in range(window - 1, len(weeks)):
+        span = weeks[end - window + 1:end + 1]
+        t_sum: dict[str, int] = defaultdict(int)
+        n_sum: dict[str, int] = defaultdict(int)
+        for week in span:
+            for area, count in true[week].items():
+                t_sum[area] += count
+            for area, count in noisy[week].items():
+                n_sum[area] += count
+        view = build_view(area_sums={a: n_sum[a] for a in regions}, area_region=regions, k=k,
+                          sigma=window_sigma(epsilons[w] for w in span))
+        views += 1
+        total += sum(t_sum.values())
+        for area, shown in view.shown_areas.items():
+            covered_area += t_sum[area]
+            errors.append(abs(shown - t_sum[area]))
+            false += t_sum[area] == 0
+        for region, shown in view.shown_regions.items():
+            real = sum(t_sum[a] for a in view.region_areas[region])
+            covered_any += real
+            errors.append(abs(shown - real))
+            false += real == 0
+        rows += len(view.shown_areas) + len(view.shown_regions)
+    covered_any += covered_area
+    mae = sum(errors) / len(errors) if errors else float("nan")
+    return (f"{window:>6}  {views:>5}  {rows / views:>9.1f}  {covered_area / total:>13.0%}  "
+            f"{covered_any / total:>14.0%}  {false / views:>15.2f}  {mae:>7.2f}")
+
+
+def _counts(settings, partition, weeks):  # type: ignore[no-untyped-def]
+    """True counts (recomputed from the stored reports) and frozen noisy counts, per week."""
+    releases, counts = Release.__table__, PublishedCount.__table__
+    true, noisy, epsilons = {}, {}, {}
+    with get_engine(settings).connect() as conn:
+        for week in weeks:
+            true[week] = week_counts(conn=conn, week=week, partition=partition)
+            row = conn.execute(select(releases).where(releases.c.week == week)).one()
+            epsilons[week] = row.epsilon
+            noisy[week] = dict(conn.execute(select(counts.c.area, counts.c.count)
+                                            .where(counts.c.release_id == row.id)).all())
+    return true, noisy, epsilons
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Drawing the organiser maps into the maps folder after each release.
+
+Maps are regenerated from frozen views (P4), never edited by hand: one per window (1, 4
+and 12 weeks, ending at the latest release) and a week-by-week map of the last 12 released
+weeks. Files are written whole and then renamed, so a reader never sees half a map.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from server.config import Settings
+from server.intake.gazetteer import Gazetteer
+from server.maps.outline import land_outline
+from server.maps.render import render_map
+from server.publishing.series import load_gazetteer
+from server.publishing.view_data import WINDOWS, as_frame, load_view
+
+log = logging.getLogger("raidwatch.maps")
+NAMES = tuple(f"window-{w}" for w in WINDOWS) + ("weekly",)
+
+
+def map_file(*, settings: Settings, name: str) -> Path | None:
+    return Path(settings.maps_dir) / f"{name}.html" if name in NAMES else None
+
+
+@lru_cache(maxsize=4)
+def _land(gazetteer: Gazetteer):  # type: ignore[no-untyped-def]
+    return land_outline(gazetteer.res6_postcode_counts())
+
+
+def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
+    return [(p.label, p.lat, p.lng) for p in gazetteer.places_for_labels(min_postcodes=8000)]
+
+
+def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:
+    """Draw every map from the current releases; returns the files written."""
+    gazetteer = gazetteer or load_gazetteer(settings)
+    latest = load_view(settings=settings, window=1)
+    if latest is None:
+        return []
+    land, labels = _land(gazetteer), _labels(gazetteer)
+    written = []
+    for window in WINDOWS:
+        view = load_view(settings=settings, window=window)
+        assert view is not None
+        subtitle = (f"Last {window} week{'s' if window > 1 else ''}: "
+                    f"{view.first_week} to {view.last_week}")
+        html = render_map(areas=as_frame(view), title="Incidents per area", subtitle=subtitle,
+                          tile_url=settings.tile_url, labels=labels, outline=land)
+        written.append(_write(settings, f"window-{window}", html))
+    weekly = []
+    for week in reversed(load_view(settings=settings, window=12).weeks):  # type: ignore[union-attr]
+        one = load_view(settings=settings, window=1, ending=week)
+        if one is not None:
+            weekly.append((week, as_frame(one)))
+    if weekly:
+        html = render_map(areas=weekly[0][1], title="Week by week",
+                          subtitle=f"Week {weekly[0][0]}", tile_url=settings.tile_url,
+                          weeks=weekly[1:], labels=labels, outline=land)
+        written.append(_write(settings, "weekly", html))
+    log.info("drew %d maps", len(written))
+    return written
+
+
+def _write(settings: Settings, name: str, html: str) -> Path:
+    folder = Path(settings.maps_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.html"
+    partial = path.with_suffix(".html.partial")
+    partial.write_text(html)
+    os.replace(partial, path)
+    return path

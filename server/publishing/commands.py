@@ -1,0 +1,182 @@
+"""Publishing sub-commands of `raidwatch`: publish, releases, export, purge, areas, demo.
+
+Each migrates first, then does its batch work outside any request. `--as-of` runs a job as
+if on that day (the default is today in the configured timezone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+import server.publishing.jobs  # noqa: F401  (registers the daily job with the scheduler)
+from server.cli import EXTENSIONS, command, fail
+from server.config import get_settings
+from server.db import get_engine, migrate
+from server.models import PublishedCount, Release
+
+
+def _as_of(args: argparse.Namespace) -> date:
+    return args.as_of or get_settings().today()
+
+
+@command("publish")
+def publish_command(args: argparse.Namespace) -> int:
+    from server.publishing.jobs import publish_and_draw
+
+    settings = get_settings()
+    migrate(settings)
+    released = publish_and_draw(settings=settings, as_of=_as_of(args))
+    print(f"released {', '.join(released)}" if released else "nothing due")
+    return 0
+
+
+@command("releases")
+def releases_command(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    migrate(settings)
+    releases, counts = Release.__table__, PublishedCount.__table__  # type: ignore[attr-defined]
+    query = (select(releases, func.count(counts.c.area).label("areas"))
+             .join(counts, counts.c.release_id == releases.c.id, isouter=True)
+             .group_by(releases.c.id).order_by(releases.c.week))
+    with get_engine(settings).connect() as conn:
+        rows = [{"week": r.week, "epsilon": r.epsilon, "areas": r.areas, "k": r.k,
+                 "min_postcodes": r.min_postcodes, "delay_days": r.delay_days,
+                 "published_on": r.published_on.isoformat(),
+                 "national_total": r.national_total, "late_total": r.late_total}
+                for r in conn.execute(query)]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print("week      published   epsilon  areas  national  late")
+    for r in rows:
+        print(f"{r['week']}  {r['published_on']}  {r['epsilon']:>7}  {r['areas']:>5}  "
+              f"{r['national_total']:>8}  {r['late_total']:>4}")
+    return 0
+
+
+@command("export")
+def export_command(args: argparse.Namespace) -> int:
+    from server.publishing.exports import to_csv, to_geojson
+    from server.publishing.view_data import load_view
+
+    settings = get_settings()
+    migrate(settings)
+    view = load_view(settings=settings, window=args.window)
+    if view is None:
+        return fail("no releases yet: run `raidwatch publish` once a week is due")
+    if args.named_areas is not None:
+        return _export_named(args, view)
+    sys.stdout.write(to_geojson(view) + "\n" if args.format == "geojson" else to_csv(view))
+    return 0
+
+
+def _export_named(args: argparse.Namespace, view) -> int:  # type: ignore[no-untyped-def]
+    from server.publishing.named_areas import layers, view_by_named_area
+
+    settings = get_settings()
+    known = layers(settings=settings)
+    layer = args.named_areas or (known[0] if len(known) == 1 else "")
+    if layer not in known:
+        return fail(f"choose a named-area layer: {', '.join(known) or 'none imported'}")
+    rows = view_by_named_area(settings=settings, view=view, layer=layer)
+    meta = view.metadata()
+    print(f"# raidwatch export by named area ({layer}): sums of the shown areas and regions "
+          f"lying mostly inside each; {view.first_week}..{view.last_week}; "
+          f"epsilon={meta['epsilon']}; k={view.k}; min_postcodes={view.min_postcodes}; "
+          f"delay_days={view.delay_days}; window_weeks={view.window}")
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["code", "name", "count", "areas", "straddles"])
+    for row in rows:
+        writer.writerow([row.code, row.name, "" if row.count is None else row.count,
+                         " ".join(row.areas), "; ".join(row.straddles)])
+    print(f"# an empty count means no shown area lies mostly inside; "
+          f"hidden_areas={view.hidden_areas}; national_total={view.national_total}")
+    return 0
+
+
+@command("purge")
+def purge_command(args: argparse.Namespace) -> int:
+    from server.publishing.purge import purge
+
+    settings = get_settings()
+    migrate(settings)
+    deleted = purge(settings=settings, as_of=_as_of(args))
+    print(f"deleted {deleted} raw report(s)")
+    return 0
+
+
+@command("areas import")
+def areas_import_command(args: argparse.Namespace) -> int:
+    from server.publishing.named_areas import import_named_areas
+
+    settings = get_settings()
+    migrate(settings)
+    try:
+        layer, count = import_named_areas(settings=settings, path=Path(args.file),
+                                          code_field=args.code_field,
+                                          name_field=args.name_field, layer=args.layer)
+    except (OSError, ValueError) as exc:
+        return fail(str(exc))
+    print(f"imported {count} named area(s) into layer {layer!r}")
+    return 0
+
+
+@command("demo")
+def demo_command(args: argparse.Namespace) -> int:
+    from server.publishing.demo import NotEmpty, run_demo
+
+    settings = get_settings()
+    migrate(settings)
+    try:
+        result = run_demo(settings=settings, as_of=_as_of(args), weeks=args.weeks,
+                          force=args.force)
+    except NotEmpty as exc:
+        return fail(str(exc))
+    from server.maps.publish import render_maps
+    from server.organising.demo import demo_organiser
+
+    render_maps(settings=settings)
+    print(f"stored {result.reports} synthetic reports ({result.late} late); "
+          f"released {len(result.released)} week(s); maps drawn in {settings.maps_dir}")
+    username, password = demo_organiser(settings=settings)
+    print(f"Demo admin: log in at /login as {username!r} with password {password!r} "
+          "(shown only once).")
+    print("Member links of the demo networks (shown only once):")
+    for name, link in result.links:
+        print(f"  {name}: {link}")
+    return 0
+
+
+def _parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("publish", help="release every due week now")
+    p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
+    p = sub.add_parser("releases", help="list frozen releases")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("export", help="the view ending at the latest release")
+    p.add_argument("--window", type=int, choices=(1, 4, 12), default=4)
+    p.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    p.add_argument("--named-areas", nargs="?", const="", metavar="LAYER",
+                   help="sum the view per imported named area (CSV)")
+    p = sub.add_parser("purge", help="delete raw reports of weeks published long enough ago")
+    p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
+    areas = sub.add_parser("areas", help="operator-supplied named areas").add_subparsers(
+        dest="sub", required=True)
+    p = areas.add_parser("import", help="load polygons from GeoJSON or GeoPackage")
+    p.add_argument("file")
+    p.add_argument("--code-field", required=True)
+    p.add_argument("--name-field", required=True)
+    p.add_argument("--layer", help="layer name (default: the file name)")
+    p = sub.add_parser("demo", help="demo networks and a synthetic history (empty database)")
+    p.add_argument("--force", action="store_true", help="even if the database is not empty")
+    p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
+    p.add_argument("--weeks", type=int, default=16, help=argparse.SUPPRESS)
+
+
+EXTENSIONS.append(_parsers)

@@ -1,0 +1,92 @@
+"""True incident counts per publication area for one week, read from the raw reports.
+
+Invariant: these exact counts exist only in memory, on their way into `noisy_counts`; they
+are never stored, logged or returned by any route. Reports are deduplicated into incidents
+(`incidents.group_incidents`) and an incident counts under the rules of the networks that
+support it (`incidents.counts_across_networks`), so rejected reports never count and ten
+reports of one raid count once. Reports flagged late belong to weeks already released and
+are left out: a frozen week is never reopened. An incident whose cell lies in a region
+with no postcodes at all has no listed area; it counts under `ELSEWHERE`, which reaches the
+national total only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from server.intake.fields import CHOICES
+from server.models import Network, Report
+from server.publishing.areas import Partition
+from server.publishing.incidents import (
+    SUPPORTING,
+    CountingRule,
+    ReportFacts,
+    counts_across_networks,
+    group_incidents,
+)
+from server.weeks import week_start
+
+ELSEWHERE = "*elsewhere"  # not an H3 id, so it can never collide with an area
+
+
+@dataclass(frozen=True)
+class WeekTally:
+    """True counts of one week: per area, per setting, per network (every key present)."""
+
+    areas: dict[str, int]
+    settings: dict[str, int]
+    networks: dict[str, int]  # incidents a network supported (an incident may count for several)
+
+
+def week_counts(*, conn: Connection, week: str, partition: Partition) -> dict[str, int]:
+    """Incidents of `week` per area, every listed area present (zeros too), plus ELSEWHERE."""
+    return week_tally(conn=conn, week=week, partition=partition).areas
+
+
+def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTally:
+    """Incidents of `week` per area (plus ELSEWHERE), per setting and per network.
+
+    Incidents never span days, so reports are read and grouped one day at a time: memory
+    stays bounded by the busiest day, not the week.
+    """
+    rules = _rules(conn)
+    totals: Counter[str] = Counter(dict.fromkeys(partition.areas(), 0))
+    totals[ELSEWHERE] = 0
+    settings: Counter[str] = Counter(dict.fromkeys(CHOICES["setting"], 0))
+    networks: Counter[str] = Counter(dict.fromkeys(rules, 0))
+    for offset in range(7):
+        day = week_start(week) + timedelta(days=offset)
+        for incident in group_incidents(reports=_reports_on(conn, day)):
+            if not counts_across_networks(incident, rules=rules):
+                continue
+            area = partition.area_of_cell(incident.cell)
+            totals[area if not partition.is_fallback(area) else ELSEWHERE] += 1
+            settings[incident.setting] += 1
+            for network in {n for n, status in zip(incident.networks, incident.statuses,
+                                                    strict=True) if status in SUPPORTING}:
+                networks[network] += 1
+    return WeekTally(areas=dict(totals), settings=dict(settings), networks=dict(networks))
+
+
+def _rules(conn: Connection) -> dict[str, CountingRule]:
+    table = Network.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(select(table.c.id, table.c.counting_rule))
+    return {str(row.id): row.counting_rule for row in rows}
+
+
+def _reports_on(conn: Connection, day: date) -> list[ReportFacts]:
+    table = Report.__table__  # type: ignore[attr-defined]
+    query = select(table.c.id, table.c.network_id, table.c.cell, table.c.setting,
+                   table.c.time_of_day, table.c.status).where(
+        table.c.occurred_on == day, table.c.late.is_(False))
+    return [
+        ReportFacts(id=str(row.id), network_id=str(row.network_id), cell=row.cell,
+                    occurred_on=day, setting=row.setting,
+                    time_of_day=row.time_of_day, status=row.status)
+        for row in conn.execute(query)
+    ]

@@ -1,0 +1,42 @@
+"""The daily publishing job run by the in-process scheduler: publish, then purge.
+
+Both steps are idempotent and the publisher takes the database lock, so every replica may
+run this job; each week is still released exactly once. Logs carry weeks and counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from server.config import Settings
+from server.publishing.purge import purge
+from server.publishing.release import publish
+from server.scheduler import DAILY_JOBS
+
+log = logging.getLogger("raidwatch.publishing")
+
+
+def publish_and_draw(*, settings: Settings, as_of: date) -> list[str]:
+    """Release every due week, then redraw the organiser maps if anything changed."""
+    from server.maps.publish import NAMES, map_file, render_maps
+
+    released = publish(settings=settings, as_of=as_of)
+    missing = any(not path.exists() for name in NAMES
+                  if (path := map_file(settings=settings, name=name)) is not None)
+    if released or missing:
+        render_maps(settings=settings)
+    return released
+
+
+def publish_and_purge(*, settings: Settings, today: date) -> None:
+    try:
+        released = publish_and_draw(settings=settings, as_of=today)
+        if released:
+            log.info("released %d week(s): %s", len(released), ", ".join(released))
+    finally:  # retention does not wait for a healthy publisher
+        purge(settings=settings, as_of=today)
+
+
+if publish_and_purge not in DAILY_JOBS:
+    DAILY_JOBS.append(publish_and_purge)

@@ -1,0 +1,164 @@
+"""The weekly release job: which weeks are due, and releasing each one exactly once (P4).
+
+Invariants:
+- A week is released only once it has ended and `delay_days` have passed: week W is due on
+  any run dated on or after W's Sunday + max(delay_days, 1) (a delay of 0 still waits for
+  the week to end).
+- A run releases, oldest first, every due week not yet released that either has reports or
+  lies within the last 12 due weeks (the longest view), so a new deployment's views have a
+  full window and a server that was down catches up; older empty weeks are not noised.
+- Each release is one transaction under the publisher lock: the release row, a noisy count
+  for every area (zeros included), the budget-ledger entry and the settling of late reports
+  commit together or not at all. The week is checked again under the lock, so two
+  publishers produce one release; the unique week (release and ledger) is the last guard.
+- Late reports (for weeks already released) are counted, noised, into the late total of
+  the next release and never reopen their week.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from server.config import Settings
+from server.db import get_engine
+from server.intake.gazetteer import Gazetteer
+from server.models import BudgetLedger, PublishedCount, Release, Report, TrendCount
+from server.publishing.counting import ELSEWHERE, WeekTally, week_tally
+from server.publishing.incidents import SUPPORTING
+from server.publishing.lock import publisher_transaction
+from server.publishing.noise import noisy_counts
+from server.publishing.series import SeriesPlan, ensure_series, load_gazetteer, plan_series
+from server.weeks import iso_week, previous_weeks, week_end
+
+log = logging.getLogger("raidwatch.publishing")
+FULL_WINDOW_WEEKS = 12
+
+RELEASES = Release.__table__  # type: ignore[attr-defined]
+COUNTS = PublishedCount.__table__  # type: ignore[attr-defined]
+LEDGER = BudgetLedger.__table__  # type: ignore[attr-defined]
+REPORTS = Report.__table__  # type: ignore[attr-defined]
+TRENDS = TrendCount.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Policy:
+    epsilon: float
+    k: int
+    delay_days: int
+    trend_epsilon: float = 0.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> Policy:
+        return cls(epsilon=settings.epsilon, k=settings.k, delay_days=settings.delay_days,
+                   trend_epsilon=settings.trend_epsilon)
+
+
+def is_due(week: str, *, as_of: date, delay_days: int) -> bool:
+    return as_of >= week_end(week) + timedelta(days=max(delay_days, 1))
+
+
+def latest_due_week(*, as_of: date, delay_days: int) -> str:
+    last_sunday = as_of - timedelta(days=max(delay_days, 1))
+    last_sunday -= timedelta(days=last_sunday.isoweekday() % 7)
+    return iso_week(last_sunday)
+
+
+def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
+    """Due, unreleased weeks, oldest first (see the module docstring for which)."""
+    latest = latest_due_week(as_of=as_of, delay_days=delay_days)
+    days = conn.execute(select(REPORTS.c.occurred_on).distinct().where(
+        REPORTS.c.late.is_(False), REPORTS.c.occurred_on <= week_end(latest)))
+    candidates = {iso_week(row.occurred_on) for row in days}
+    candidates.update(previous_weeks(latest, FULL_WINDOW_WEEKS))
+    released = {row.week for row in conn.execute(select(RELEASES.c.week))}
+    return sorted(candidates - released, key=lambda week: week_end(week))
+
+
+def publish(*, settings: Settings, as_of: date, gazetteer: Gazetteer | None = None) -> list[str]:
+    """Release every due week (as if run on `as_of`); returns the weeks released now."""
+    engine = get_engine(settings)
+    gazetteer = gazetteer or load_gazetteer(settings)
+    plan = plan_series(gazetteer=gazetteer, min_postcodes=settings.min_postcodes)
+    series_id = ensure_series(engine=engine, plan=plan, gazetteer=gazetteer)
+    policy = Policy.of(settings)
+    with engine.connect() as conn:
+        weeks = due_weeks(conn=conn, as_of=as_of, delay_days=policy.delay_days)
+    released = []
+    for week in weeks:
+        try:
+            done = release_week(engine=engine, plan=plan, series_id=series_id, week=week,
+                                as_of=as_of, policy=policy)
+        except IntegrityError:  # another publisher got there first despite the lock
+            log.warning("week %s was released concurrently", week)
+            done = False
+        if done:
+            released.append(week)
+    return released
+
+
+def release_week(*, engine: Engine, plan: SeriesPlan, series_id: uuid.UUID, week: str,
+                 as_of: date, policy: Policy) -> bool:
+    """Noise and freeze one week; False (and nothing written) if it is already released."""
+    if not is_due(week, as_of=as_of, delay_days=policy.delay_days):
+        raise ValueError(f"week {week} is not due on {as_of}")
+    with publisher_transaction(engine) as conn:
+        if conn.execute(select(RELEASES.c.id).where(RELEASES.c.week == week)).first():
+            return False
+        tally = week_tally(conn=conn, week=week, partition=plan.partition)
+        true = tally.areas
+        late = conn.execute(select(func.count()).select_from(REPORTS).where(
+            REPORTS.c.late_pending.is_(True),
+            REPORTS.c.status.in_(sorted(SUPPORTING)))).scalar_one()
+        noisy = noisy_counts(true, epsilon=policy.epsilon)
+        late_noisy = max(0, noisy_counts({"late": int(late)}, epsilon=policy.epsilon)["late"])
+        release_id = uuid.uuid4()
+        conn.execute(insert(RELEASES).values(
+            id=release_id, series_id=series_id, week=week, epsilon=policy.epsilon, k=policy.k,
+            min_postcodes=plan.partition.min_postcodes, delay_days=policy.delay_days,
+            published_on=as_of, national_total=sum(noisy.values()), late_total=late_noisy,
+            trend_epsilon=policy.trend_epsilon))
+        _store_counts(conn, release_id=release_id, noisy=noisy)
+        trends = noisy_trends(tally, trend_epsilon=policy.trend_epsilon)
+        if trends:
+            conn.execute(insert(TRENDS), [{"release_id": release_id, "series": series,
+                                           "count": count} for series, count in trends.items()])
+        _store_ledger(conn, week=week, release_id=release_id,
+                      epsilon=policy.epsilon + policy.trend_epsilon)
+        conn.execute(update(REPORTS).where(REPORTS.c.late_pending.is_(True))
+                     .values(late_pending=False))
+    log.info("released week %s", week)
+    return True
+
+
+def noisy_trends(tally: WeekTally, *, trend_epsilon: float) -> dict[str, int]:
+    """National weekly trend lines, with their own budget (`trend_epsilon`, split in two).
+
+    Per setting, an incident falls in exactly one series (sensitivity 1). Per network, one
+    incident may count for every network that reported it, so the sensitivity is the number
+    of networks and the noise is scaled up by it. With a budget of 0 there are no trends.
+    """
+    if trend_epsilon <= 0:
+        return {}
+    half = trend_epsilon / 2
+    by_setting = noisy_counts(tally.settings, epsilon=half)
+    by_network = noisy_counts(tally.networks, epsilon=half / max(1, len(tally.networks))) \
+        if tally.networks else {}
+    return {**{f"setting:{k}": v for k, v in by_setting.items()},
+            **{f"network:{k}": v for k, v in by_network.items()}}
+
+
+def _store_counts(conn: Connection, *, release_id: uuid.UUID, noisy: dict[str, int]) -> None:
+    rows = [{"release_id": release_id, "area": area, "count": count}
+            for area, count in sorted(noisy.items()) if area != ELSEWHERE]
+    conn.execute(insert(COUNTS), rows)
+
+
+def _store_ledger(conn: Connection, *, week: str, release_id: uuid.UUID, epsilon: float) -> None:
+    conn.execute(insert(LEDGER).values(week=week, release_id=release_id, epsilon=epsilon))

@@ -1,0 +1,32 @@
+"""When the next release happens, for the dashboard: pure date arithmetic, no I/O.
+
+Week W is due on the first scheduled run on or after W's Sunday + delay (at least one day,
+so a week is never released before it has ended), at the configured publish hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from server.publishing.release import latest_due_week
+
+
+@dataclass(frozen=True)
+class NextRelease:
+    day: date
+    hour: int
+    week: str
+
+
+def next_release(*, today: date, hour_now: int, publish_hour: int, delay_days: int,
+                 released: Collection[str]) -> NextRelease:
+    """The next run that will release a week not yet released, and which week that is."""
+    day = today if hour_now < publish_hour else today + timedelta(days=1)
+    for _ in range(15):
+        week = latest_due_week(as_of=day, delay_days=delay_days)
+        if week not in released:
+            return NextRelease(day=day, hour=publish_hour, week=week)
+        day += timedelta(days=1)
+    raise AssertionError("a new week falls due at least every 7 days")

@@ -1,0 +1,151 @@
+"""Views read from the database: window sums of frozen releases, through the floor (P4).
+
+Invariant: a view is computed only from stored releases (noisy counts per area), never from
+reports, so reading it spends no budget and shows nothing per report. The window ends at
+the latest release and covers the releases of its series within the last 1, 4 or 12 weeks;
+σ is that of the summed noise (weeks may differ in ε: their variances add), and only rows
+passing `views.build_view`'s floor, max(k, 3σ), are returned — areas, then the pooled rest
+of resolution-4 regions. Hidden areas remain in the national total.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from server.config import Settings
+from server.db import get_engine
+from server.models import PublicationArea, PublicationRegion, PublishedCount, Release
+from server.publishing.noise import noise_sd
+from server.publishing.views import build_view
+from server.weeks import previous_weeks
+
+WINDOWS = (1, 4, 12)
+RELEASES = Release.__table__  # type: ignore[attr-defined]
+COUNTS = PublishedCount.__table__  # type: ignore[attr-defined]
+AREAS = PublicationArea.__table__  # type: ignore[attr-defined]
+REGIONS = PublicationRegion.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    kind: str  # "area" or "region" (the pooled rest of a resolution-4 region)
+    area: str
+    name: str
+    count: int
+    km2: float
+    pooled_areas: int
+    geometry: str  # GeoJSON, WGS84
+
+
+@dataclass(frozen=True)
+class WindowView:
+    window: int
+    first_week: str
+    last_week: str
+    weeks: tuple[str, ...]  # weeks of the window that have a release (of this series)
+    epsilons: tuple[float, ...]  # one per covered week
+    k: int
+    min_postcodes: int
+    delay_days: int
+    sigma: float
+    threshold: float
+    national_total: int
+    hidden_areas: int
+    late_reports: int
+    rows: tuple[ViewRow, ...]
+
+    def metadata(self) -> dict[str, object]:
+        eps = sorted(set(self.epsilons))
+        return {
+            "window_weeks": self.window, "first_week": self.first_week,
+            "last_week": self.last_week, "weeks_covered": list(self.weeks),
+            "epsilon": eps[0] if len(eps) == 1 else eps, "k": self.k,
+            "min_postcodes": self.min_postcodes, "delay_days": self.delay_days,
+            "sigma": round(self.sigma, 3), "threshold": round(self.threshold, 3),
+            "national_total": self.national_total, "hidden_areas": self.hidden_areas,
+            "late_reports": self.late_reports,
+        }
+
+
+def load_view(*, settings: Settings, window: int, ending: str | None = None
+              ) -> WindowView | None:
+    """The view over `window` weeks ending at the latest release (or at the released week
+    `ending`); None before any release."""
+    if window not in WINDOWS:
+        raise ValueError(f"window must be one of {WINDOWS}")
+    with get_engine(settings).connect() as conn:
+        query = select(RELEASES).order_by(RELEASES.c.week.desc())
+        if ending is not None:
+            query = query.where(RELEASES.c.week == ending)
+        latest = conn.execute(query).first()
+        if latest is None:
+            return None
+        weeks = previous_weeks(latest.week, window)
+        releases = conn.execute(select(RELEASES).where(
+            RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
+            .order_by(RELEASES.c.week)).all()
+        sums: dict[str, int] = dict(conn.execute(
+            select(COUNTS.c.area, func.sum(COUNTS.c.count))
+            .where(COUNTS.c.release_id.in_([r.id for r in releases]))
+            .group_by(COUNTS.c.area)).all())
+        areas = {row.area: row for row in conn.execute(
+            select(AREAS).where(AREAS.c.series_id == latest.series_id))}
+        region_names = _region_names(conn, series_id=latest.series_id)
+    sigma = window_sigma([r.epsilon for r in releases])
+    view = build_view(area_sums={area: int(sums.get(area, 0)) for area in areas},
+                      area_region={area: row.region for area, row in areas.items()},
+                      k=settings.k, sigma=sigma)
+    rows = [ViewRow(kind="area", area=area, name=areas[area].name, count=count,
+                    km2=areas[area].km2, pooled_areas=1, geometry=areas[area].geometry)
+            for area, count in view.shown_areas.items()]
+    for region, count in view.shown_regions.items():
+        pooled = view.region_areas[region]
+        whole = len(pooled) == sum(1 for row in areas.values() if row.region == region)
+        name = region_names.get(region, region)
+        rows.append(ViewRow(
+            kind="region", area=region, name=name if whole else f"rest of {name}",
+            count=count, km2=round(sum(areas[a].km2 for a in pooled), 2),
+            pooled_areas=len(pooled), geometry=_union([areas[a].geometry for a in pooled])))
+    rows.sort(key=lambda row: (-row.count, row.kind, row.area))
+    return WindowView(
+        window=window, first_week=weeks[0], last_week=weeks[-1],
+        weeks=tuple(r.week for r in releases), epsilons=tuple(r.epsilon for r in releases),
+        k=settings.k, min_postcodes=latest.min_postcodes, delay_days=latest.delay_days,
+        sigma=sigma, threshold=view.threshold,
+        national_total=max(0, sum(r.national_total for r in releases)),
+        hidden_areas=view.hidden_count, late_reports=sum(r.late_total for r in releases),
+        rows=tuple(rows))
+
+
+def window_sigma(epsilons: Iterable[float]) -> float:
+    """σ of the sum of one noise draw per week at each week's ε (variances add)."""
+    return math.sqrt(sum(noise_sd(epsilon, 1) ** 2 for epsilon in epsilons))
+
+
+def as_frame(view: WindowView) -> gpd.GeoDataFrame:
+    """The view's rows as a GeoDataFrame (area, name, count, km2, kind; EPSG:4326), for maps."""
+    return gpd.GeoDataFrame(
+        {"area": [r.area for r in view.rows], "name": [r.name for r in view.rows],
+         "count": [r.count for r in view.rows], "km2": [r.km2 for r in view.rows],
+         "kind": [r.kind for r in view.rows]},
+        geometry=[shapely.from_geojson(r.geometry) for r in view.rows], crs="EPSG:4326")
+
+
+def _region_names(conn: Connection, *, series_id: uuid.UUID) -> dict[str, str]:
+    rows = conn.execute(select(REGIONS.c.region, REGIONS.c.name)
+                        .where(REGIONS.c.series_id == series_id))
+    return {row.region: row.name for row in rows}
+
+
+def _union(geometries: list[str]) -> str:
+    shapes = [shapely.from_geojson(text) for text in geometries]
+    merged = shapely.union_all(shapes)
+    return str(shapely.to_geojson(shapely.set_precision(merged, 1e-6)))

@@ -1,0 +1,87 @@
+"""The organiser dashboard: the current map, window switcher, trends, top areas, schedule,
+exports. Everything here is read from frozen releases (P4): nothing per report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import select
+
+from server.deps import SessionDep, SettingsDep
+from server.maps.csp import map_csp
+from server.maps.publish import map_file
+from server.models import Release
+from server.organising.accounts import visible_networks
+from server.organising.trends import trend_series
+from server.publishing.exports import to_csv, to_geojson
+from server.publishing.schedule import next_release
+from server.publishing.view_data import WINDOWS, load_view
+from server.web.charts import line_chart
+from server.web.organiser_auth import CurrentOrganiser
+from server.web.organiser_pages import page
+
+router = APIRouter(prefix="/organise", include_in_schema=False)
+
+
+def _window(value: int) -> int:
+    if value not in WINDOWS:
+        raise HTTPException(404)
+    return value
+
+
+@router.get("")
+def dashboard(request: Request, active: CurrentOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+              settings: SettingsDep, window: int = 4):
+    """The dashboard: map, trends, top areas, schedule."""
+    window = _window(window)
+    view = load_view(settings=settings, window=window)
+    released = set(session.exec(select(Release.week)))
+    now = datetime.now(ZoneInfo(settings.timezone))
+    upcoming = next_release(today=now.date(), hour_now=now.hour,
+                            publish_hour=settings.publish_hour,
+                            delay_days=settings.delay_days, released=released)
+    networks = visible_networks(session=session, organiser=active.organiser)
+    trends = trend_series(session=session, networks=networks, weeks=12)
+    charts = {
+        name: line_chart(weeks=trends.weeks, series=series, title=name)
+        for name, series in (("Incidents by setting (all networks)", trends.by_setting),
+                             ("Incidents by network", trends.by_network)) if series
+    }
+    return page(request, "organiser/dashboard.html", active, nav="dashboard", block="view",
+                view=view, window=window, windows=WINDOWS, upcoming=upcoming,
+                charts=charts, settings=settings, top=(view.rows[:15] if view else ()))
+
+
+@router.get("/map/{name}")
+def map_page(name: str, active: CurrentOrganiser, settings: SettingsDep) -> Response:
+    """A rendered map (window-1, window-4, window-12 or weekly), for the dashboard's frame."""
+    path = map_file(settings=settings, name=name)
+    if path is None or not path.exists():
+        return HTMLResponse("<!doctype html><title>No map yet</title><p>No map yet: maps are "
+                            "drawn after the first release.</p>", status_code=404)
+    html = path.read_text()
+    return HTMLResponse(html, headers={
+        "content-security-policy": map_csp(html, settings.tile_url),
+        "x-frame-options": "SAMEORIGIN"})
+
+
+@router.get("/export.{fmt}")
+def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep,  # type: ignore[no-untyped-def]
+           window: int = 4):
+    """The view as CSV or GeoJSON, identical to `raidwatch export`."""
+    window = _window(window)
+    view = load_view(settings=settings, window=window)
+    if view is None:
+        raise HTTPException(404, "Nothing released yet.")
+    if fmt == "csv":
+        body, media = to_csv(view), "text/csv; charset=utf-8"
+    elif fmt == "geojson":
+        body, media = to_geojson(view), "application/geo+json"
+    else:
+        raise HTTPException(404)
+    filename = f"raidwatch-{view.last_week}-{window}w.{fmt}"
+    return Response(body, media_type=media,
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,25 @@
+"""Rendering organiser pages: one helper adds who is logged in and the CSRF token, and
+renders just a named block when htmx asks for a fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from server.organising.sessions import Active
+from server.web.templating import templates
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def page(request: Request, template: str, active: Active, *, nav: str = "",
+         block: str | None = None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.update(organiser=active.organiser, csrf_token=active.record.csrf_token, nav=nav)
+    if block and is_htmx(request):
+        return templates.TemplateResponse(request, template, context, block_name=block,
+                                          status_code=status_code)
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
