@@ -206,3 +206,28 @@ def test_notes_are_offered_only_with_a_key(live_server, network, session):
     assert ok.status_code == 303
     report = session.exec(select(Report)).one()
     assert report.sealed_note and b"car wash" not in report.sealed_note
+
+
+def test_limits_can_be_shared_through_redis(settings, network, session):
+    """Several replicas share counters through Redis (memory only there, nothing on disk)."""
+    import redis
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.rate_limit_storage = "redis://127.0.0.1:6379"
+    settings.rate_limit_per_link = 2
+    settings.burst_limit = 0
+    _, token = network
+    replicas = [create_app(settings), create_app(settings)]
+    replicas[0].state.limits.reset()
+    codes = []
+    for app in replicas + replicas[:1]:
+        with TestClient(app, follow_redirects=False) as client:
+            codes.append(submit_form(client, token).status_code)
+    assert codes == [303, 303, 429]
+    replicas[0].state.limits.reset()

@@ -33,7 +33,9 @@ def _land(gazetteer: Gazetteer):  # type: ignore[no-untyped-def]
 
 
 def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
-    return [(p.label, p.lat, p.lng) for p in gazetteer.places_for_labels(min_postcodes=8000)]
+    # "Leeds (England)" reads as "Leeds" on a map; the context only disambiguates the form.
+    return [(p.label.split(" (")[0], p.lat, p.lng)
+            for p in gazetteer.places_for_labels(min_postcodes=8000)]
 
 
 def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:

@@ -148,13 +148,16 @@ def _name(cells: list[str], districts: Mapping[str, list[str]], labels: Mapping[
             weight[code] += partition.cell_postcodes(cell) / len(districts[cell])
     if not weight:
         return fallback
+    ranked = [code for code, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))]
+    top = ranked[:3]
     councils: dict[str, float] = defaultdict(float)
-    for code in weight:
+    # An area is named by its main districts' councils (a region by all of them), so a sliver
+    # of a neighbouring council does not end up in the name.
+    for code in ranked if councils_only else top:
         label = labels.get(code, code)
         if label.startswith(f"{code} (") and label.endswith(")"):
             councils[label[len(code) + 2:-1]] += weight[code]
     context = [c for c, _ in sorted(councils.items(), key=lambda kv: (-kv[1], kv[0]))]
-    top = [code for code, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
     if councils_only and context:
         name = ", ".join(context[:3])
     else:

@@ -12,7 +12,7 @@ PALETTE = ("#1d4e89", "#d4351c", "#00703c", "#f47738", "#6f72af", "#912b88", "#2
 def line_chart(*, weeks: Sequence[str], series: Mapping[str, Sequence[int]], title: str,
                width: int = 640, height: int = 220) -> str:
     """One line per series over the weeks; noisy counts below 0 are drawn at 0."""
-    left, right, top, bottom = 40, 130, 12, 28
+    left, right, top, bottom = 40, 170, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([1, *(max(values, default=0) for values in series.values())])
     step = plot_w / max(1, len(weeks) - 1)
@@ -39,6 +39,6 @@ def line_chart(*, weeks: Sequence[str], series: Mapping[str, Sequence[int]], tit
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
                      f'points="{points}"/>')
         parts.append(f'<text x="{width - right + 8}" y="{top + 14 + 15 * n}" font-size="11" '
-                     f'fill="{colour}">{escape(name[:18])}</text>')
+                     f'fill="{colour}">{escape(name[:26])}</text>')
     parts.append("</svg>")
     return "".join(parts)

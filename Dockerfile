@@ -1,0 +1,16 @@
+# raidwatch app image: one stateless process; state lives in the database (and Redis for
+# shared rate limits). Build: docker build -t raidwatch .
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY server ./server
+COPY templates ./templates
+COPY migrations ./migrations
+RUN pip install -e '.[redis]' && useradd --system --home /app raidwatch && mkdir -p /data/maps \
+    && chown -R raidwatch /data
+USER raidwatch
+ENV RAIDWATCH_DATA_DIR=/data RAIDWATCH_MAPS_DIR=/data/maps RAIDWATCH_ENV=production
+EXPOSE 8000
+HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["raidwatch", "serve", "--host", "0.0.0.0", "--port", "8000"]

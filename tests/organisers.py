@@ -1,0 +1,116 @@
+"""Shared builders for organiser tests: accounts with a known password, logging in through
+the real login form, CSRF tokens read from pages, database snapshots and the route list.
+
+Accounts are inserted with one argon2id hash computed once per run (hashing costs ~0.1 s);
+tests of hashing itself go through `accounts.create_organiser` or the command line.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import httpx
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+from server.config import Settings
+from server.db import get_engine
+from server.models import Network
+from server.organising.accounts import HASHER
+from server.organising.models import Organiser, OrganiserNetwork
+
+PASSWORD = "a long enough test password"
+WRONG_MESSAGE = "That username and password do not match."
+THROTTLED_MESSAGE = "Too many failed attempts."
+
+
+@lru_cache
+def password_hash() -> str:
+    return HASHER.hash(PASSWORD)
+
+
+def add_organiser(session: Session, username: str, *, networks: Iterable[Network] = (),
+                  is_admin: bool = False) -> Organiser:
+    organiser = Organiser(username=username, password_hash=password_hash(), is_admin=is_admin)
+    session.add(organiser)
+    session.flush()
+    for network in networks:
+        session.add(OrganiserNetwork(organiser_id=organiser.id, network_id=network.id))
+    session.commit()
+    session.refresh(organiser)
+    return organiser
+
+
+def login_token(client: httpx.Client) -> str:
+    page = client.get("/login")
+    assert page.status_code == 200
+    match = re.search(r'name="login_token" value="([^"]+)"', page.text)
+    assert match, "the login form carries a signed token"
+    return match.group(1)
+
+
+def log_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
+    """Submit the real login form (after fetching it for its token)."""
+    return client.post("/login", data={"username": username, "password": password,
+                                       "login_token": login_token(client)})
+
+
+def logged_in(client: httpx.Client, username: str) -> httpx.Client:
+    response = log_in(client, username)
+    assert response.status_code == 303 and response.headers["location"] == "/organise", \
+        response.text
+    return client
+
+
+def csrf_token(client: httpx.Client) -> str:
+    page = client.get("/organise/networks")
+    assert page.status_code == 200, page.status_code
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, "organiser pages carry the session's CSRF token"
+    return match.group(1)
+
+
+def snapshot(settings: Settings) -> dict[str, list[str]]:
+    """Every row of every table, as sorted text: equal snapshots mean nothing changed."""
+    with get_engine(settings).connect() as conn:
+        return {table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+                for table in SQLModel.metadata.sorted_tables}
+
+
+def database_text(settings: Settings) -> str:
+    """Everything stored, as one string (to search for values that must not be there)."""
+    return "\n".join(line for rows in snapshot(settings).values() for line in rows)
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # the path format, e.g. /organise/networks/{network_id}/rotate
+    method: str
+    params: tuple[str, ...]
+
+    def url(self, values: dict[str, str]) -> str:
+        return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], self.path)
+
+
+def registered_routes(app) -> Iterator[Route]:  # type: ignore[no-untyped-def]
+    """Every route the app serves, from the app itself (never a hand-kept list)."""
+    try:  # FastAPI >= 0.130 nests included routers; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        routes = list(iter_route_contexts(app.routes))
+    except ImportError:
+        routes = list(app.routes)
+    for route in routes:
+        path = getattr(route, "path_format", None) or route.path
+        params = tuple(re.findall(r"\{(\w+)(?::\w+)?\}", path))
+        for method in sorted(route.methods or {"GET"}):
+            if method != "HEAD":
+                yield Route(path=path, method=method, params=params)
+
+
+def random_id() -> str:
+    return str(uuid.uuid4())
