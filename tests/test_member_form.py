@@ -231,3 +231,35 @@ def test_limits_can_be_shared_through_redis(settings, network, session):
             codes.append(submit_form(client, token).status_code)
     assert codes == [303, 303, 429]
     replicas[0].state.limits.reset()
+
+
+def test_spent_form_tokens_are_dropped_when_the_day_changes(settings, session):
+    """P2: the anti-replay table holds hashes only, and the scheduler empties it daily."""
+    from datetime import timedelta
+
+    from server.models import UsedFormToken
+    from server.scheduler import Scheduler
+
+    session.add(UsedFormToken(token_hash="a" * 64))
+    session.commit()
+    scheduler = Scheduler(settings)
+    scheduler.tick(now_hour=0, today=scheduler._token_day)
+    assert session.exec(select(func.count()).select_from(UsedFormToken)).one() == 1
+    scheduler.tick(now_hour=0, today=scheduler._token_day + timedelta(days=1))
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(UsedFormToken)).one() == 0
+
+
+def test_a_form_from_yesterday_is_refused_but_keeps_the_answers(live_server, network, session,
+                                                                settings):
+    from server.intake import formtoken
+
+    _, token = network
+    stale = formtoken.issue(key=settings.key(), today=settings.today() - timedelta(days=1))
+    data = {k: str(v) for k, v in answers(place="LS6").items()}
+    data["form_token"] = stale
+    with live_server.client() as client:
+        response = client.post(f"/r/{token}", data=data)
+    assert response.status_code == 422
+    assert "expired" in response.text and 'value="LS6"' in response.text
+    assert count_reports(session) == 0
