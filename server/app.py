@@ -66,13 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organiser_manage.router)
 
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired):  # type: ignore[no-untyped-def]
+    async def login_required(request: Request, exc: LoginRequired):
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(CsrfFailed)
-    async def csrf_failed(request: Request, exc: CsrfFailed):  # type: ignore[no-untyped-def]
+    async def csrf_failed(request: Request, exc: CsrfFailed):
         return HTMLResponse("<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
                             "is out of date. Go back, reload the page and try again.</p>",
                             status_code=403)
@@ -83,21 +83,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+    async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404 and not request.url.path.startswith("/api/"):
             return member.not_found(request)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
+    async def invalid(request: Request, exc: RequestValidationError):
         # The default handler echoes the input back; ours names fields only.
         fields = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
                   for e in exc.errors()]
         return JSONResponse({"detail": fields}, status_code=422)
 
     @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
+    async def crashed(request: Request, exc: Exception):
         # Log the exception type only: a traceback's locals or message could hold answers.
         log.error("unhandled %s", type(exc).__name__)
         return HTMLResponse("<!doctype html><title>Error</title><h1>Something went wrong</h1>"

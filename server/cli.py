@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from server.config import get_settings
 from server.db import migrate, session_scope
@@ -163,7 +163,7 @@ def notes_decrypt(args: argparse.Namespace) -> int:
     opened = 0
     with session_scope(settings) as session:
         query = select(Report).where(Report.sealed_note.is_not(None))  # type: ignore[union-attr]
-        for report in session.exec(query.order_by(Report.occurred_on, Report.district)):
+        for report in session.exec(query.order_by(col(Report.occurred_on), col(Report.district))):
             try:
                 text = open_note(report.sealed_note or b"", private_key=private)
             except BadKey as exc:
@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later modules (publishing, organisers, demo) add their sub-commands here.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

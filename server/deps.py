@@ -15,7 +15,7 @@ from server.intake.limits import IntakeLimits
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -24,11 +24,11 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 def _gazetteer(request: Request) -> Gazetteer:
-    return request.app.state.gazetteer  # type: ignore[no-any-return]
+    return request.app.state.gazetteer
 
 
 def _limits(request: Request) -> IntakeLimits:
-    return request.app.state.limits  # type: ignore[no-any-return]
+    return request.app.state.limits
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]

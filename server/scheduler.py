@@ -20,7 +20,7 @@ log = logging.getLogger("raidwatch.scheduler")
 TICK_SECONDS = 60
 
 # Jobs run once per local day at the publish hour; extended by the publishing package.
-DAILY_JOBS: list = []  # type: ignore[type-arg]
+DAILY_JOBS: list = []
 
 
 class Scheduler:

@@ -49,7 +49,7 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
                422: {"description": "`detail` lists `{field, message}` for every bad field"},
                429: {"description": "Rate limit reached; nothing stored"}},
 )
-async def create_report(  # type: ignore[no-untyped-def]
+async def create_report(
     request: Request, session: SessionDep, settings: SettingsDep,
     gazetteer: GazetteerDep, limits: LimitsDep,
 ):

@@ -34,8 +34,9 @@ def create_report(
     place: CoarsePlace,
     spent_token_hash: str | None = None,
 ) -> Stored:
-    if spent_token_hash is not None and session.get(UsedFormToken, spent_token_hash):
-        return Stored(duplicate=True)
+    if spent_token_hash is not None:
+        if session.get(UsedFormToken, spent_token_hash) is not None:
+            return Stored(duplicate=True)
     sealed = None
     if answers.note and network.public_key:
         sealed = seal_note(answers.note, public_key=network.public_key)
@@ -75,6 +76,6 @@ def drop_used_form_tokens(*, session: Session) -> int:
     """Empty the anti-replay table (daily): yesterday's tokens are invalid anyway."""
     from sqlmodel import delete
 
-    result = session.exec(delete(UsedFormToken))  # type: ignore[call-overload]
+    result = session.exec(delete(UsedFormToken))
     session.commit()
     return int(result.rowcount or 0)

@@ -28,7 +28,7 @@ def map_file(*, settings: Settings, name: str) -> Path | None:
 
 
 @lru_cache(maxsize=4)
-def _land(gazetteer: Gazetteer):  # type: ignore[no-untyped-def]
+def _land(gazetteer: Gazetteer):
     return land_outline(gazetteer.res6_postcode_counts())
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.models import Network
 from server.organising.models import Organiser, OrganiserNetwork
@@ -80,7 +80,8 @@ def set_password(*, session: Session, organiser: Organiser, password: str) -> No
 def visible_networks(*, session: Session, organiser: Organiser) -> list[Network]:
     query = select(Network).order_by(Network.name)
     if not organiser.is_admin:
-        query = query.join(OrganiserNetwork, OrganiserNetwork.network_id == Network.id).where(
+        link = col(OrganiserNetwork.network_id) == col(Network.id)
+        query = query.join(OrganiserNetwork, link).where(
             OrganiserNetwork.organiser_id == organiser.id)
     return list(session.exec(query))
 

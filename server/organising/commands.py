@@ -50,7 +50,7 @@ def organiser_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _parsers(sub: argparse._SubParsersAction) -> None:
     organiser = sub.add_parser("organiser", help="organiser accounts").add_subparsers(
         dest="sub", required=True)
     p = organiser.add_parser("create", help="create an organiser; password from stdin")

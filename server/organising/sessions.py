@@ -12,7 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from server.organising.models import Organiser, OrganiserSession
 
@@ -62,13 +62,14 @@ def resume(*, session: Session, raw: str, idle_seconds: int, now: float | None =
 
 
 def end(*, session: Session, raw: str) -> None:
-    session.exec(delete(OrganiserSession).where(OrganiserSession.id_hash == _hash(raw)))  # type: ignore[call-overload]
+    session.exec(delete(OrganiserSession).where(
+        col(OrganiserSession.id_hash) == _hash(raw)))
     session.commit()
 
 
 def end_all(*, session: Session, organiser: Organiser) -> int:
-    result = session.exec(delete(OrganiserSession).where(  # type: ignore[call-overload]
-        OrganiserSession.organiser_id == organiser.id))
+    result = session.exec(delete(OrganiserSession).where(
+        col(OrganiserSession.organiser_id) == organiser.id))
     session.commit()
     return int(result.rowcount or 0)
 

@@ -19,9 +19,15 @@ class LoginThrottle:
 
     def blocked(self, *, username: str, address: str) -> bool:
         sender = hashed_address(self._key, address)
-        return not (self._limiter.test(self._per_username, "login-user", username.lower())
+        return not (self._limiter.test(self._per_username, "login-user", _account(username))
                     and self._limiter.test(self._per_sender, "login-sender", sender))
 
     def failed(self, *, username: str, address: str) -> None:
-        self._limiter.hit(self._per_username, "login-user", username.lower())
+        self._limiter.hit(self._per_username, "login-user", _account(username))
         self._limiter.hit(self._per_sender, "login-sender", hashed_address(self._key, address))
+
+
+def _account(username: str) -> str:
+    # The same normalisation as `accounts.authenticate`: " Alice " logs in as "alice", so it
+    # must share alice's counter, or padding the name would buy unlimited guesses.
+    return username.strip().lower()

@@ -77,7 +77,7 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_named(args: argparse.Namespace, view) -> int:  # type: ignore[no-untyped-def]
+def _export_named(args: argparse.Namespace, view) -> int:
     from server.publishing.named_areas import layers, view_by_named_area
 
     settings = get_settings()
@@ -154,7 +154,7 @@ def demo_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="release every due week now")
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
     p = sub.add_parser("releases", help="list frozen releases")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from server.deps import GazetteerDep, LimitsDep, SessionDep, SettingsDep
 from server.intake import formtoken
@@ -18,7 +18,7 @@ from server.web.templating import templates
 router = APIRouter(include_in_schema=False)
 
 
-def not_found(request: Request) -> HTMLResponse:
+def not_found(request: Request) -> Response:
     return templates.TemplateResponse(
         request, "member/message.html",
         {"title": "Page not found",
@@ -28,8 +28,8 @@ def not_found(request: Request) -> HTMLResponse:
     )
 
 
-def _form(request: Request, *, network: Network, settings, values=None, errors=None,  # type: ignore[no-untyped-def]
-          place_choices=(), status_code: int = 200) -> HTMLResponse:
+def _form(request: Request, *, network: Network, settings, values=None, errors=None,
+          place_choices=(), status_code: int = 200) -> Response:
     today = settings.today()
     return templates.TemplateResponse(
         request, "member/form.html",
@@ -52,7 +52,7 @@ def _form(request: Request, *, network: Network, settings, values=None, errors=N
 
 
 @router.get("/r/{token}")
-def report_form(token: str, request: Request, session: SessionDep, settings: SettingsDep):  # type: ignore[no-untyped-def]
+def report_form(token: str, request: Request, session: SessionDep, settings: SettingsDep):
     """The member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
@@ -61,7 +61,7 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
 
 
 @router.post("/r/{token}")
-async def submit_report(  # type: ignore[no-untyped-def]
+async def submit_report(
     token: str, request: Request, session: SessionDep, settings: SettingsDep,
     gazetteer: GazetteerDep, limits: LimitsDep,
 ):
@@ -97,7 +97,7 @@ async def submit_report(  # type: ignore[no-untyped-def]
 
 
 @router.get("/r/{token}/received")
-def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep):  # type: ignore[no-untyped-def]
+def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep):
     """The receipt page: what was kept and what was not."""
     if network_for_token(session=session, token=token, key=settings.key()) is None:
         return not_found(request)

@@ -33,7 +33,7 @@ def _window(value: int) -> int:
 
 
 @router.get("")
-def dashboard(request: Request, active: CurrentOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def dashboard(request: Request, active: CurrentOrganiser, session: SessionDep,
               settings: SettingsDep, window: int = 4):
     """The dashboard: map, trends, top areas, schedule."""
     window = _window(window)
@@ -69,7 +69,7 @@ def map_page(name: str, active: CurrentOrganiser, settings: SettingsDep) -> Resp
 
 
 @router.get("/export.{fmt}")
-def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep,  # type: ignore[no-untyped-def]
+def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep,
            window: int = 4):
     """The view as CSV or GeoJSON, identical to `raidwatch export`."""
     window = _window(window)

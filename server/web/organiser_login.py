@@ -20,11 +20,11 @@ router = APIRouter(include_in_schema=False)
 LOGIN_SALT = "raidwatch-login-form"
 
 
-def _login_token(settings) -> str:  # type: ignore[no-untyped-def]
+def _login_token(settings) -> str:
     return URLSafeTimedSerializer(settings.key(), salt=LOGIN_SALT).dumps("login")
 
 
-def _login_page(request: Request, settings, error: str = "", username: str = "",  # type: ignore[no-untyped-def]
+def _login_page(request: Request, settings, error: str = "", username: str = "",
                 status_code: int = 200):
     return templates.TemplateResponse(
         request, "organiser/login.html",
@@ -34,13 +34,13 @@ def _login_page(request: Request, settings, error: str = "", username: str = "",
 
 
 @router.get("/login")
-def login_form(request: Request, settings: SettingsDep):  # type: ignore[no-untyped-def]
+def login_form(request: Request, settings: SettingsDep):
     """The organiser login page."""
     return _login_page(request, settings)
 
 
 @router.post("/login")
-def login(  # type: ignore[no-untyped-def]
+def login(
     request: Request, session: SessionDep, settings: SettingsDep,
     username: str = Form(""), password: str = Form(""), login_token: str = Form(""),
 ):
@@ -71,7 +71,7 @@ def login(  # type: ignore[no-untyped-def]
 
 
 @router.post("/logout")
-def logout(request: Request, active: CheckedOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def logout(request: Request, active: CheckedOrganiser, session: SessionDep,
            settings: SettingsDep):
     """End this session."""
     from server.web.organiser_auth import cookie_name
@@ -83,7 +83,7 @@ def logout(request: Request, active: CheckedOrganiser, session: SessionDep,  # t
 
 
 @router.post("/logout-everywhere")
-def logout_everywhere(request: Request, active: CheckedOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def logout_everywhere(request: Request, active: CheckedOrganiser, session: SessionDep,
                       settings: SettingsDep):
     """End every session of this organiser, on every device."""
     count = sessions.end_all(session=session, organiser=active.organiser)

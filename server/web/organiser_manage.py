@@ -25,7 +25,7 @@ from server.web.organiser_pages import page
 router = APIRouter(prefix="/organise", include_in_schema=False)
 
 
-def _network(session, active: Active, network_id: uuid.UUID) -> Network:  # type: ignore[no-untyped-def]
+def _network(session, active: Active, network_id: uuid.UUID) -> Network:
     network = session.get(Network, network_id)
     if network is None or not may_see(session=session, organiser=active.organiser,
                                       network_id=network.id):
@@ -39,7 +39,7 @@ def _require_admin(active: Active) -> None:
 
 
 @router.get("/networks")
-def networks(request: Request, active: CurrentOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def networks(request: Request, active: CurrentOrganiser, session: SessionDep,
              message: str = ""):
     """Your networks: member links, note keys, counting rule."""
     return page(request, "organiser/networks.html", active, nav="networks",
@@ -48,7 +48,7 @@ def networks(request: Request, active: CurrentOrganiser, session: SessionDep,  #
 
 
 @router.post("/networks/{network_id}/rotate")
-def rotate(request: Request, network_id: uuid.UUID, active: CheckedOrganiser,  # type: ignore[no-untyped-def]
+def rotate(request: Request, network_id: uuid.UUID, active: CheckedOrganiser,
            session: SessionDep, settings: SettingsDep):
     """Replace the member link; the new one is shown once."""
     network = _network(session, active, network_id)
@@ -62,7 +62,7 @@ def rotate(request: Request, network_id: uuid.UUID, active: CheckedOrganiser,  #
 
 
 @router.post("/networks/{network_id}/key")
-def set_key(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def set_key(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,
             settings: SettingsDep, public_key: str = Form("")):
     """Set (or clear, when empty) the public key that seals notes."""
     network = _network(session, active, network_id)
@@ -78,7 +78,7 @@ def set_key(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep
 
 
 @router.post("/networks/{network_id}/rule")
-def set_rule(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def set_rule(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,
              settings: SettingsDep, counting_rule: str = Form("")):
     """Choose which incidents count for this network."""
     network = _network(session, active, network_id)
@@ -98,7 +98,7 @@ def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
 
 
 @router.get("/organisers")
-def organisers(request: Request, active: CurrentOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def organisers(request: Request, active: CurrentOrganiser, session: SessionDep,
                message: str = ""):
     """Admins: organiser accounts."""
     _require_admin(active)
@@ -112,7 +112,7 @@ def organisers(request: Request, active: CurrentOrganiser, session: SessionDep, 
 
 
 @router.post("/organisers")
-async def add_organiser(request: Request, active: CheckedOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+async def add_organiser(request: Request, active: CheckedOrganiser, session: SessionDep,
                         settings: SettingsDep):
     """Admins: create an organiser."""
     _require_admin(active)
@@ -135,7 +135,7 @@ async def add_organiser(request: Request, active: CheckedOrganiser, session: Ses
 
 
 @router.post("/organisers/{organiser_id}/active")
-def toggle_organiser(organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def toggle_organiser(organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,
                      settings: SettingsDep):
     """Admins: disable (and log out everywhere) or re-enable an organiser."""
     _require_admin(active)
@@ -157,7 +157,7 @@ def toggle_organiser(organiser_id: uuid.UUID, active: CheckedOrganiser, session:
 
 
 @router.get("/audit")
-def audit_log(request: Request, active: CurrentOrganiser, session: SessionDep):  # type: ignore[no-untyped-def]
+def audit_log(request: Request, active: CurrentOrganiser, session: SessionDep):
     """Admins: the audit log."""
     _require_admin(active)
     return page(request, "organiser/audit.html", active, nav="audit",

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/organise", include_in_schema=False)
 
 
 @router.get("/reports")
-def reports(request: Request, active: CurrentOrganiser, session: SessionDep,  # type: ignore[no-untyped-def]
+def reports(request: Request, active: CurrentOrganiser, session: SessionDep,
             status: str = "", message: str = ""):
     """Reports awaiting release, for moderation."""
     rows = moderation_rows(session=session, organiser=active.organiser)
@@ -29,7 +29,7 @@ def reports(request: Request, active: CurrentOrganiser, session: SessionDep,  # 
 
 
 @router.post("/reports/{report_id}/{action}")
-def act(request: Request, report_id: uuid.UUID, action: str, active: CheckedOrganiser,  # type: ignore[no-untyped-def]
+def act(request: Request, report_id: uuid.UUID, action: str, active: CheckedOrganiser,
         session: SessionDep, settings: SettingsDep, status: str = Form("")):
     """Reject, confirm, mark duplicate or reset one report."""
     try:

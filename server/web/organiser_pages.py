@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from server.organising.sessions import Active
 from server.web.templating import templates
@@ -17,7 +17,7 @@ def is_htmx(request: Request) -> bool:
 
 
 def page(request: Request, template: str, active: Active, *, nav: str = "",
-         block: str | None = None, status_code: int = 200, **context: Any) -> HTMLResponse:
+         block: str | None = None, status_code: int = 200, **context: Any) -> Response:
     context.update(organiser=active.organiser, csrf_token=active.record.csrf_token, nav=nav)
     if block and is_htmx(request):
         return templates.TemplateResponse(request, template, context, block_name=block,
