@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from server.config import get_settings
+from server.config import Settings, get_settings
 from server.db import migrate, session_scope
 
 Handler = Callable[[argparse.Namespace], int]
@@ -25,6 +25,13 @@ def command(name: str) -> Callable[[Handler], Handler]:
         COMMANDS[name] = fn
         return fn
     return register
+
+
+def ready() -> Settings:
+    """The settings, with the database migrated to head: what every command starts with."""
+    settings = get_settings()
+    migrate(settings)
+    return settings
 
 
 def fail(message: str) -> int:
@@ -40,8 +47,7 @@ def serve(args: argparse.Namespace) -> int:
     from server.logs import UVICORN_LOG_CONFIG
     from server.scheduler import start_scheduler
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     app = create_app(settings)
     if settings.scheduler:
         start_scheduler(app)
@@ -55,8 +61,7 @@ def serve(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     from server.models import Network, Release, Report
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     with session_scope(settings) as session:
         counts = {
             "networks": session.exec(select(func.count()).select_from(Network)).one(),
@@ -75,8 +80,7 @@ def status(args: argparse.Namespace) -> int:
 def network_create(args: argparse.Namespace) -> int:
     from server.networks.links import create_network, link_path
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     with session_scope(settings) as session:
         network, token = create_network(session=session, name=args.name, key=settings.key())
         print(f"Created network {network.slug!r}. Give members this link (shown only once):")
@@ -88,8 +92,7 @@ def network_create(args: argparse.Namespace) -> int:
 def network_rotate(args: argparse.Namespace) -> int:
     from server.networks.links import link_path, network_by_slug, rotate_link
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     with session_scope(settings) as session:
         network = network_by_slug(session=session, slug=args.slug)
         if network is None:
@@ -105,8 +108,7 @@ def network_set_key(args: argparse.Namespace) -> int:
     from server.intake.sealing import BadKey, parse_public_key
     from server.networks.links import network_by_slug
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     try:
         key = parse_public_key(Path(args.pubfile).read_text())
     except (OSError, BadKey) as exc:
@@ -141,8 +143,7 @@ def network_keygen(args: argparse.Namespace) -> int:
 def network_list(args: argparse.Namespace) -> int:
     from server.models import Network
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     with session_scope(settings) as session:
         for network in session.exec(select(Network).order_by(Network.slug)):
             notes = "notes on" if network.public_key else "notes off"
@@ -157,8 +158,7 @@ def notes_decrypt(args: argparse.Namespace) -> int:
     from server.intake.sealing import BadKey, open_note
     from server.models import Report
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     private = Path(args.key).read_text()
     opened = 0
     with session_scope(settings) as session:

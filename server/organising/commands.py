@@ -10,9 +10,8 @@ import argparse
 import getpass
 import sys
 
-from server.cli import EXTENSIONS, command, fail
-from server.config import get_settings
-from server.db import migrate, session_scope
+from server.cli import EXTENSIONS, command, fail, ready
+from server.db import session_scope
 
 
 def read_password() -> str:
@@ -29,8 +28,7 @@ def organiser_create(args: argparse.Namespace) -> int:
     from server.networks.links import network_by_slug
     from server.organising.accounts import AccountError, create_organiser
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     with session_scope(settings) as session:
         networks = []
         for slug in args.network or []:

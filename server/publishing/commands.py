@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 import server.publishing.jobs  # noqa: F401  (registers the daily job with the scheduler)
-from server.cli import EXTENSIONS, command, fail
+from server.cli import EXTENSIONS, command, fail, ready
 from server.config import get_settings
-from server.db import get_engine, migrate
+from server.db import get_engine
 from server.models import PublishedCount, Release
 
 
@@ -30,8 +30,7 @@ def _as_of(args: argparse.Namespace) -> date:
 def publish_command(args: argparse.Namespace) -> int:
     from server.publishing.jobs import publish_and_draw
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     released = publish_and_draw(settings=settings, as_of=_as_of(args))
     print(f"released {', '.join(released)}" if released else "nothing due")
     return 0
@@ -39,8 +38,7 @@ def publish_command(args: argparse.Namespace) -> int:
 
 @command("releases")
 def releases_command(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     releases, counts = Release.__table__, PublishedCount.__table__  # type: ignore[attr-defined]
     query = (select(releases, func.count(counts.c.area).label("areas"))
              .join(counts, counts.c.release_id == releases.c.id, isouter=True)
@@ -66,8 +64,7 @@ def export_command(args: argparse.Namespace) -> int:
     from server.publishing.exports import to_csv, to_geojson
     from server.publishing.view_data import load_view
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     view = load_view(settings=settings, window=args.window)
     if view is None:
         return fail("no releases yet: run `raidwatch publish` once a week is due")
@@ -105,8 +102,7 @@ def _export_named(args: argparse.Namespace, view) -> int:
 def purge_command(args: argparse.Namespace) -> int:
     from server.publishing.purge import purge
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     deleted = purge(settings=settings, as_of=_as_of(args))
     print(f"deleted {deleted} raw report(s)")
     return 0
@@ -116,8 +112,7 @@ def purge_command(args: argparse.Namespace) -> int:
 def areas_import_command(args: argparse.Namespace) -> int:
     from server.publishing.named_areas import import_named_areas
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     try:
         layer, count = import_named_areas(settings=settings, path=Path(args.file),
                                           code_field=args.code_field,
@@ -132,8 +127,7 @@ def areas_import_command(args: argparse.Namespace) -> int:
 def demo_command(args: argparse.Namespace) -> int:
     from server.publishing.demo import NotEmpty, run_demo
 
-    settings = get_settings()
-    migrate(settings)
+    settings = ready()
     try:
         result = run_demo(settings=settings, as_of=_as_of(args), weeks=args.weeks,
                           force=args.force)
