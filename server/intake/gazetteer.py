@@ -14,21 +14,29 @@ used, and nothing is read until first use.
 
 from __future__ import annotations
 
-import csv
-import math
 import re
-import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 import h3
 
+from server.intake.gazetteer_tables import (
+    SAME_PLACE_KM,
+    Entry,
+    PointIndex,
+    Row,
+    haversine_km,
+    merge_places,
+    normalise_name,
+    read_res6,
+    read_rows,
+)
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
 NEAREST_KM = 30.0  # farther than this from every district is "outside the area we cover"
-SAME_PLACE_KM = 15.0  # same-named rows this close are one place (a council and its town)
 # A match "dominates" when the other places of that name together weigh (in postcodes,
 # i.e. roughly in residents) at most 1/15 of it: then ≥94% of the people living in a place
 # so named live in that one, and asking would mostly annoy. "Sutton" (the London borough
@@ -77,85 +85,12 @@ def normalise_postcode(text: str) -> tuple[str, bool] | None:
     return None
 
 
-def normalise_name(text: str) -> str:
-    """Case-, accent-, punctuation- and spacing-insensitive form: "St. John's" -> "st johns"."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
-    folded = re.sub(r"['’`]", "", folded.replace("&", " and "))
-    words = re.sub(r"[^a-z0-9]+", " ", folded).split()
-    return " ".join("st" if word == "saint" else word for word in words)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """One named place after same-place rows are merged; `weight` is its postcode count."""
-
-    name: str
-    lat: float
-    lng: float
-    weight: int
-    context: tuple[str, ...]  # qualifiers, most specific first, none equal to the name
-    key: str
-
-    def label(self, depth: int = 1) -> str:
-        return f"{self.name} ({', '.join(self.context[:depth])})" if self.context else self.name
-
-
-@dataclass(frozen=True)
-class _Row:
-    name: str
-    lat: float
-    lng: float
-    postcodes: int
-    context: str
-
-
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + \
-        math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
-
-
-class _PointIndex:
-    """Nearest point by haversine, searched ring by ring over a 0.1° × 0.1° grid."""
-
-    STEP = 0.1
-
-    def __init__(self, points: Iterable[tuple[str, float, float]]) -> None:
-        self._cells: dict[tuple[int, int], list[tuple[str, float, float]]] = defaultdict(list)
-        for item in points:
-            self._cells[self._cell(item[1], item[2])].append(item)
-
-    def _cell(self, lat: float, lng: float) -> tuple[int, int]:
-        return math.floor(lat / self.STEP), math.floor(lng / self.STEP)
-
-    def nearest(self, lat: float, lng: float, max_km: float) -> str | None:
-        row, col = self._cell(lat, lng)
-        # Ring k holds every point within k·STEP of the query in both directions; a degree
-        # of longitude shrinks with latitude, so bound by the narrower side.
-        ring_km = 111.2 * self.STEP * max(0.05, math.cos(math.radians(min(abs(lat) + 1, 89))))
-        best: tuple[float, str] | None = None
-        for k in range(int(max_km / ring_km) + 2):
-            for r in range(row - k, row + k + 1):
-                for c in range(col - k, col + k + 1):
-                    if max(abs(r - row), abs(c - col)) != k:
-                        continue
-                    for name, plat, plng in self._cells.get((r, c), ()):
-                        dist = haversine_km(lat, lng, plat, plng)
-                        if dist <= max_km and (best is None or (dist, name) < best):
-                            best = (dist, name)
-            if best is not None and best[0] <= k * ring_km:
-                break  # nothing outside ring k can be nearer
-        return best[1] if best else None
-
-
 class Gazetteer:
     """Districts, named places and resolution-6 postcode counts for one deployment."""
 
     _uk: Gazetteer | None = None
 
-    def __init__(self, *, districts: Callable[[], list[_Row]], places: Callable[[], list[_Row]],
+    def __init__(self, *, districts: Callable[[], list[Row]], places: Callable[[], list[Row]],
                  res6: Callable[[], dict[str, int]], min_district_postcodes: int = 0) -> None:
         self._load_districts, self._load_places, self._load_res6 = districts, places, res6
         self._min_district_postcodes = min_district_postcodes
@@ -165,10 +100,10 @@ class Gazetteer:
         """The shipped UK tables, as one shared (lazily loaded) instance."""
         if cls._uk is None:  # building it reads nothing, so a race costs nothing
             cls._uk = cls(
-                districts=lambda: _read_rows(DATA_DIR / "uk_districts.csv", "district",
+                districts=lambda: read_rows(DATA_DIR / "uk_districts.csv", "district",
                                              "authority"),
-                places=lambda: _read_rows(DATA_DIR / "uk_places.csv", "name", "context"),
-                res6=lambda: _read_res6(DATA_DIR / "uk_res6_postcodes.csv"),
+                places=lambda: read_rows(DATA_DIR / "uk_places.csv", "name", "context"),
+                res6=lambda: read_res6(DATA_DIR / "uk_res6_postcodes.csv"),
                 min_district_postcodes=UK_MIN_DISTRICT_POSTCODES)
         return cls._uk
 
@@ -177,8 +112,8 @@ class Gazetteer:
         """One `name,lat,lng,postcodes[,context]` CSV: its rows are the places and districts."""
         path = Path(path)
 
-        def rows() -> list[_Row]:
-            return _read_rows(path, "name", "context")
+        def rows() -> list[Row]:
+            return read_rows(path, "name", "context")
 
         def res6() -> dict[str, int]:
             counts: Counter[str] = Counter()
@@ -191,7 +126,7 @@ class Gazetteer:
     # -- loading (first use only; a race at worst loads twice, harmlessly) -------------
 
     @cached_property
-    def _districts(self) -> dict[str, _Row]:
+    def _districts(self) -> dict[str, Row]:
         """District id -> its row (the heaviest, should a CSV repeat a name)."""
         rows = sorted(self._load_districts(), key=lambda row: row.postcodes)
         return {_district_id(row.name): row for row in rows}
@@ -202,7 +137,7 @@ class Gazetteer:
         return {_compact(code): code for code in self._districts}
 
     @cached_property
-    def _district_index(self) -> _PointIndex:
+    def _district_index(self) -> PointIndex:
         """Every row (so a CSV's two far-apart "Neuville"s both count), except tiny ones.
 
         A district of a few postcodes takes the name only where no fuller district is near:
@@ -211,17 +146,17 @@ class Gazetteer:
         """
         rows = [(_district_id(row.name), row.lat, row.lng, row.postcodes)
                 for row in self._load_districts()]
-        full = _PointIndex(row[:3] for row in rows if row[3] >= self._min_district_postcodes)
-        return _PointIndex(row[:3] for row in rows if row[3] >= self._min_district_postcodes
+        full = PointIndex(row[:3] for row in rows if row[3] >= self._min_district_postcodes)
+        return PointIndex(row[:3] for row in rows if row[3] >= self._min_district_postcodes
                            or full.nearest(row[1], row[2], REMOTE_KM) is None)
 
     @cached_property
-    def _entries(self) -> dict[str, list[_Entry]]:
+    def _entries(self) -> dict[str, list[Entry]]:
         """Normalised name -> merged places of that name, heaviest first."""
-        return _merge_places(self._load_places())
+        return merge_places(self._load_places())
 
     @cached_property
-    def _by_key(self) -> dict[str, _Entry]:
+    def _by_key(self) -> dict[str, Entry]:
         return {entry.key: entry for group in self._entries.values() for entry in group}
 
     @cached_property
@@ -280,14 +215,14 @@ class Gazetteer:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _exact(self, query: str) -> list[_Entry]:
+    def _exact(self, query: str) -> list[Entry]:
         found = self._entries.get(query, [])
         for prefix in _PREFIXES:  # "London Borough of Hackney", "City of Leeds"
             if not found and query.startswith(prefix):
                 found = self._entries.get(query.removeprefix(prefix), [])
         return found
 
-    def _partial(self, query: str) -> list[_Entry]:
+    def _partial(self, query: str) -> list[Entry]:
         """Names holding the query as whole words ("tower" -> "Tower Hamlets")."""
         if len(query) < MIN_PARTIAL_CHARS:
             return []
@@ -295,7 +230,7 @@ class Gazetteer:
         return [entry for name, group in self._entries.items()
                 if padded in f" {name} " for entry in group]
 
-    def _bigger_elsewhere(self, query: str, exact: list[_Entry]) -> list[_Entry]:
+    def _bigger_elsewhere(self, query: str, exact: list[Entry]) -> list[Entry]:
         """Exact names beat partial ones, unless a partial match elsewhere dominates them.
 
         "Newcastle" must offer Newcastle upon Tyne (40 times County Down's Newcastle), and
@@ -307,7 +242,7 @@ class Gazetteer:
                   and all(_km(p, e) > SAME_PLACE_KM for e in exact)]
         return bigger if any(p.weight >= DOMINANCE * heaviest for p in bigger) else []
 
-    def _decide(self, entries: list[_Entry]) -> Resolution:
+    def _decide(self, entries: list[Entry]) -> Resolution:
         entries = sorted(entries, key=lambda e: (-e.weight, e.key))
         if not entries:
             return UNKNOWN
@@ -316,7 +251,7 @@ class Gazetteer:
             return Resolution(place=self._place(top))
         return Resolution(place=None, choices=self._choices(entries[:MAX_CHOICES]))
 
-    def _choices(self, entries: list[_Entry]) -> tuple[Place, ...]:
+    def _choices(self, entries: list[Entry]) -> tuple[Place, ...]:
         """Label each choice with as much context as it takes to tell them apart."""
         depth = {e.key: 1 for e in entries}
         while True:
@@ -334,7 +269,7 @@ class Gazetteer:
                       else p for p in places]
         return tuple(places)
 
-    def _place(self, entry: _Entry, depth: int = 1) -> Place:
+    def _place(self, entry: Entry, depth: int = 1) -> Place:
         return Place(key=entry.key, label=entry.label(depth), lat=entry.lat, lng=entry.lng,
                      district=self.nearest_district(entry.lat, entry.lng))
 
@@ -357,76 +292,10 @@ def _compact(code: str) -> str:
     return re.sub(r"\s+", "", code).upper()
 
 
-def _km(a: _Entry, b: _Entry) -> float:
+def _km(a: Entry, b: Entry) -> float:
     return haversine_km(a.lat, a.lng, b.lat, b.lng)
 
 
-def _mentions(entry: _Entry, hint: str) -> bool:
+def _mentions(entry: Entry, hint: str) -> bool:
     words = set(normalise_name(" ".join(entry.context)).split())
     return set(normalise_name(hint).split()) <= words
-
-
-def _merge_places(rows: list[_Row]) -> dict[str, list[_Entry]]:
-    """Group rows by name; rows of one name within SAME_PLACE_KM are one place.
-
-    A council and its town ("Newport" the city council and "Newport" the town) are the
-    same answer to a member; the heavier row speaks for both.
-    """
-    groups: dict[str, list[list[_Row]]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: (-r.postcodes, r.name, r.context, r.lat, r.lng)):
-        clusters = groups[normalise_name(row.name)]
-        for cluster in clusters:
-            head = cluster[0]
-            if haversine_km(head.lat, head.lng, row.lat, row.lng) <= SAME_PLACE_KM:
-                cluster.append(row)
-                break
-        else:
-            clusters.append([row])
-    entries: dict[str, list[_Entry]] = {}
-    keys: set[str] = set()
-    for name in sorted(groups):
-        if not name:
-            continue
-        entries[name] = []
-        for cluster in groups[name]:
-            head = cluster[0]
-            separator = ";" if ";" in head.context else ","
-            context = tuple(part.strip() for part in head.context.split(separator)
-                            if part.strip() and normalise_name(part) != name)
-            key = _unique_key(head, context, keys)
-            entries[name].append(_Entry(head.name, head.lat, head.lng,
-                                        max(r.postcodes for r in cluster), context, key))
-    return entries
-
-
-def _unique_key(row: _Row, context: tuple[str, ...], taken: set[str]) -> str:
-    """"place:newport-wales": the name and just enough context to be unique, stable."""
-    for depth in range(min(1, len(context)), len(context) + 1):
-        key = "place:" + _slug(" ".join((row.name, *context[:depth])))
-        if key not in taken:
-            break
-    else:
-        base = "place:" + _slug(" ".join((row.name, *context, f"{row.lat:.2f} {row.lng:.2f}")))
-        key, n = base, 1
-        while key in taken:
-            n += 1
-            key = f"{base}-{n}"
-    taken.add(key)
-    return key
-
-
-def _slug(text: str) -> str:
-    return normalise_name(text).replace(" ", "-")
-
-
-def _read_rows(path: Path, name_field: str, context_field: str) -> list[_Row]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return [_Row(name=rec[name_field].strip(), lat=float(rec["lat"]), lng=float(rec["lng"]),
-                     postcodes=int(float(rec.get("postcodes") or 0)),
-                     context=(rec.get(context_field) or "").strip())
-                for rec in csv.DictReader(fh) if (rec.get(name_field) or "").strip()]
-
-
-def _read_res6(path: Path) -> dict[str, int]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return {rec["cell"]: int(rec["postcodes"]) for rec in csv.DictReader(fh)}
