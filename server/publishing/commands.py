@@ -70,7 +70,7 @@ def export_command(args: argparse.Namespace) -> int:
         return fail("no releases yet: run `raidwatch publish` once a week is due")
     if args.named_areas is not None:
         return _export_named(args, view)
-    sys.stdout.write(to_geojson(view) + "\n" if args.format == "geojson" else to_csv(view))
+    sys.stdout.write(to_geojson(view) if args.format == "geojson" else to_csv(view))
     return 0
 
 

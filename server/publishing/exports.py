@@ -45,7 +45,7 @@ def to_geojson(view: WindowView) -> str:
     ]
     collection = {"type": "FeatureCollection", "metadata": view.metadata(),
                   "features": features}
-    return json.dumps(collection, ensure_ascii=False)
+    return json.dumps(collection, ensure_ascii=False) + "\n"  # a text file, like the CSV
 
 
 def _text(value: object) -> str:

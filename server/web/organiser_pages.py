@@ -13,7 +13,10 @@ from server.web.templating import templates
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+    # Going Back after an hx-push-url, htmx refetches the URL (HX-History-Restore-Request)
+    # and swaps the answer in as the whole page: that request must get the whole page.
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
 
 
 def page(request: Request, template: str, active: Active, *, nav: str = "",

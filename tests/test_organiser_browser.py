@@ -1,0 +1,199 @@
+"""The organiser dashboard in Debian's Chromium, with JavaScript off and on.
+
+Off: log in through the form, switch windows by plain links, download the CSV, reject a
+report. On: htmx switches windows and moderates without a full navigation, Back restores
+the whole page, the map frame draws, every request stays on this host, and nothing breaks
+the CSP or logs an error. Screenshots go to test-artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from server.db import get_engine
+from server.maps.publish import render_maps
+from server.models import Network, Report
+from server.publishing.demo import run_demo
+from server.publishing.exports import to_csv
+from server.publishing.view_data import load_view
+from tests.organisers import PASSWORD, add_organiser
+from tests.synthetic import add_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+VIEWPORT = {"width": 1280, "height": 800}
+CSP_WATCH = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", e =>
+    window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing")]
+
+
+@pytest.fixture
+def demo(settings, session):  # type: ignore[no-untyped-def]
+    """Twelve weeks of demo history, released and drawn; an admin; a report to moderate."""
+    run_demo(settings=settings, as_of=settings.today(), weeks=12, visits_per_week=120)
+    render_maps(settings=settings)
+    network = session.exec(select(Network).order_by(Network.name)).first()
+    add_report(session, network, day=settings.today(), setting="street")
+    add_organiser(session, "dora", is_admin=True)
+    return settings
+
+
+@pytest.fixture
+def chromium():  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/organise")
+    assert page.url == f"{base}/login"
+    page.fill("#username", "dora")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/organise")
+    assert page.locator("h1").inner_text() == "Where enforcement concentrates"
+
+
+def _current_window(page) -> str:  # type: ignore[no-untyped-def]
+    return page.locator("#view .tabs a[aria-current=true]").inner_text()
+
+
+def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """CSP violations seen so far by the page and its frames (lost on navigation)."""
+    return [v for frame in page.frames for v in frame.evaluate("window.__violations || []")]
+
+
+def _statuses(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    with Session(get_engine(settings)) as s:
+        return {str(r.id): r.status for r in s.exec(select(Report))}
+
+
+def test_dashboard_works_with_javascript_off(chromium, demo, live_server, tmp_path):
+    base = live_server.url
+    context = chromium.new_context(java_script_enabled=False, viewport=VIEWPORT,
+                                   accept_downloads=True)
+    page = context.new_page()
+    ARTIFACTS.mkdir(exist_ok=True)
+    _log_in(page, base)
+    assert _current_window(page) == "Last 4 weeks"
+    assert page.locator("table tbody tr").count() >= 1
+    assert page.get_by_role("heading", name="What is hidden, and why").is_visible()
+    no_map = page.locator("p.notice", has_text="The map needs JavaScript")
+    assert no_map.is_visible()  # says so up front instead of an empty frame
+    page.screenshot(path=str(ARTIFACTS / "dashboard-nojs.png"))
+
+    page.click("#view .tabs >> text=Last 1 week")  # a plain link: a full page load
+    page.wait_for_url(f"{base}/organise?window=1")
+    assert _current_window(page) == "Last 1 week"
+
+    with page.expect_download() as info:
+        page.click("text=Download CSV")
+    download = info.value
+    assert download.suggested_filename.endswith("-1w.csv")
+    assert Path(download.path()).read_text() == to_csv(load_view(settings=demo, window=1))
+
+    page.click("nav >> text=Moderation")
+    page.wait_for_url(f"{base}/organise/reports")
+    form = page.locator("form[action$='/reject']").first
+    report_id = form.get_attribute("action").split("/")[3]
+    assert _statuses(demo)[report_id] != "rejected"
+    form.locator("button").click()
+    page.wait_for_url(f"{base}/organise/reports?*")
+    assert "Marked as rejected" in page.locator("[role=status]").inner_text()
+    assert _statuses(demo)[report_id] == "rejected"
+    context.close()
+
+
+def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, demo,
+                                                                     live_server):
+    base = live_server.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: m.type in ("error", "warning")
+            and problems.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+
+    _log_in(page, base)
+    frame = page.frame_locator("iframe.map")
+    frame.locator("path.leaflet-interactive").first.wait_for()
+    assert not page.locator("p.notice", has_text="The map needs JavaScript").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+    page.screenshot(path=str(ARTIFACTS / "dashboard-full.png"), full_page=True)
+
+    # htmx swaps the view in place: no navigation, so a mark left on the window survives.
+    page.evaluate("window.__mark = 'no full navigation'")
+    page.click("#view .tabs >> text=Last 12 weeks")
+    page.wait_for_url(f"{base}/organise?window=12")
+    page.locator("#view .tabs a[aria-current=true]", has_text="Last 12 weeks").wait_for()
+    assert page.evaluate("window.__mark") == "no full navigation"
+    assert page.locator("iframe.map").get_attribute("src") == "/organise/map/window-12"
+    frame.locator("path.leaflet-interactive").first.wait_for()
+    # One drawn shape per shown area of the 12-week view, and the legend of that window.
+    shown = load_view(settings=demo, window=12).rows
+    assert frame.locator("path.leaflet-interactive").count() == len(shown)
+    assert frame.locator(".rw-legend", has_text="Last 12 weeks").is_visible()
+    assert page.locator("nav").count() == 1 and page.locator("#view").count() == 1
+    page.locator("iframe.map").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-map.png"))
+
+    # Back restores the whole page (htmx refetches it), not just the fragment.
+    page.go_back()
+    page.wait_for_url(f"{base}/organise")
+    page.locator("#view .tabs a[aria-current=true]", has_text="Last 4 weeks").wait_for()
+    assert page.locator("header.top nav").is_visible()
+    assert page.get_by_role("heading", name="What is hidden, and why").is_visible()
+    assert page.locator("#view").count() == 1
+
+    violations = _violations(page)
+
+    # Moderation through htmx: the CSRF token travels in the header set on <body>.
+    page.click("nav >> text=Moderation")
+    page.wait_for_url(f"{base}/organise/reports")
+    page.evaluate("window.__mark = 'still no navigation'")
+    form = page.locator("form[action$='/confirm']").first
+    report_id = form.get_attribute("action").split("/")[3]
+    form.locator("button").click()
+    page.wait_for_selector("#moderation [role=status]")
+    assert "Marked as confirmed" in page.locator("#moderation [role=status]").inner_text()
+    assert page.evaluate("window.__mark") == "still no navigation"
+    assert _statuses(demo)[report_id] == "confirmed"
+
+    # The session ends (another device logged out everywhere): the next htmx request
+    # lands on the login page instead of swapping in a refusal.
+    violations += _violations(page)
+    expected = len(problems)  # Chromium logs the refusal (401) itself, as it should
+    with get_engine(demo).begin() as conn:
+        conn.execute(text("DELETE FROM organiser_sessions"))
+    page.click("#moderation .tabs >> text=Pending")
+    page.wait_for_url(f"{base}/login")
+    assert page.locator("h1").inner_text() == "Organiser log in"
+
+    violations += _violations(page)
+    context.close()
+    assert requests and all(url.startswith(base + "/") for url in requests), \
+        [url for url in requests if not url.startswith(base + "/")]
+    assert any("/organise/map/window-12" in url for url in requests)
+    assert any("/maps-assets/" in url for url in requests)  # the map's files, from here
+    assert not problems[:expected], problems
+    assert all("status of 401" in problem for problem in problems[expected:]), problems
+    assert violations == []

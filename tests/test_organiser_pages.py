@@ -1,0 +1,471 @@
+"""Organiser pages through real HTTP on a real database, after real releases.
+
+The dashboard (window switcher as plain links, htmx fragments, top areas, schedule, what
+is hidden and why, SVG trends), exports byte-identical to `raidwatch export`, the maps
+(self-contained, CSP by hash, the shown areas only), moderation that changes the next
+release, the audit log, and network and organiser management.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import segno
+from sqlalchemy import inspect
+from sqlmodel import Session, select
+
+from server.db import get_engine
+from server.intake.sealing import new_keypair
+from server.maps.csp import script_hashes
+from server.maps.publish import NAMES
+from server.models import Network, Report
+from server.networks.links import create_network
+from server.organising.models import Organiser
+from server.publishing.jobs import publish_and_draw
+from server.publishing.view_data import WINDOWS, load_view
+from tests.organisers import (
+    PASSWORD,
+    WRONG_MESSAGE,
+    add_organiser,
+    csrf_token,
+    database_text,
+    log_in,
+    logged_in,
+)
+from tests.synthetic import (
+    DENSE,
+    HACKNEY,
+    add_incidents,
+    add_report,
+    area_of,
+    cli_env,
+    published,
+    publishing_settings,
+    storage_cell,
+    table_rows,
+)
+
+MONDAY = date(2026, 1, 5)  # in 2026-W02
+WEEK = "2026-W02"
+DUE = date(2026, 1, 14)  # W02 is released on this day
+OTHER = next(cell for cell in DENSE if cell != HACKNEY)  # another area of its own
+QUIET = DENSE[-1] if DENSE[-1] not in (HACKNEY, OTHER) else DENSE[-2]  # below the floor
+FOREIGN_URL = re.compile(r"(?:https?|wss?|ftp):\\?/\\?/|(?:src|href|action)\s*=\s*[\"']?//",
+                         re.IGNORECASE)
+RAIDWATCH = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "raidwatch"
+
+
+@pytest.fixture
+def pub(settings, tmp_path):
+    return publishing_settings(settings, tmp_path, trend_epsilon=1.0)
+
+
+@pytest.fixture
+def app(pub):  # overrides conftest's: the live server runs on the synthetic gazetteer
+    from server.app import create_app
+
+    return create_app(pub)
+
+
+@pytest.fixture
+def clients(live_server):
+    made: list[httpx.Client] = []
+
+    def make() -> httpx.Client:
+        made.append(live_server.client())
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@dataclass
+class Alpha:
+    network: Network
+    token: str  # the member link's raw token
+    alice: httpx.Client  # organiser of this network, logged in
+    root: httpx.Client  # admin, logged in
+
+
+@pytest.fixture
+def alpha(session, pub, clients) -> Alpha:
+    network, token = create_network(session=session, name="Network Alpha", key=pub.key())
+    add_organiser(session, "alice", networks=[network])
+    add_organiser(session, "root", is_admin=True)
+    return Alpha(network=network, token=token, alice=logged_in(clients(), "alice"),
+                 root=logged_in(clients(), "root"))
+
+
+@pytest.fixture
+def released(alpha, session, pub) -> Alpha:
+    """Week W02 released: 12 incidents in one area (shown), 3 in another (below the floor)."""
+    add_incidents(session, alpha.network, day=MONDAY, count=12)
+    add_incidents(session, alpha.network, day=MONDAY, count=3, res6=QUIET)
+    assert publish_and_draw(settings=pub, as_of=DUE)[-1] == WEEK
+    return alpha
+
+
+def _post(client: httpx.Client, url: str, **data: str) -> httpx.Response:
+    return client.post(url, data={**data, "csrf_token": csrf_token(client)})
+
+
+def _moderate(client: httpx.Client, report: Report, action: str) -> httpx.Response:
+    response = _post(client, f"/organise/reports/{report.id}/{action}")
+    assert response.status_code == 303, response.text
+    return response
+
+
+def _reports(pub, **where: object) -> list[Report]:  # type: ignore[no-untyped-def]
+    with Session(get_engine(pub)) as s:
+        rows = s.exec(select(Report)).all()
+    return [r for r in rows if all(getattr(r, k) == v for k, v in where.items())]
+
+
+def _network(pub, network_id) -> Network:  # type: ignore[no-untyped-def]
+    with Session(get_engine(pub)) as s:
+        return s.get(Network, network_id)
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+def test_dashboard_before_any_release_says_so(alpha):
+    page = alpha.alice.get("/organise")
+    assert page.status_code == 200
+    assert "Nothing has been released yet." in page.text
+    assert "What is hidden, and why" in page.text and "Next release" in page.text
+    assert alpha.alice.get("/organise/map/window-4").status_code == 404
+    assert alpha.alice.get("/organise/export.csv").status_code == 404
+
+
+def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(released, pub):
+    view = load_view(settings=pub, window=4)
+    [top] = view.rows
+    page = released.alice.get("/organise")
+    assert page.status_code == 200
+    html = page.text
+    # The window switcher works as plain links; the current window is marked.
+    for window in WINDOWS:
+        assert re.search(rf'<a href="/organise\?window={window}"', html), window
+    assert re.search(r'href="/organise\?window=4"[^>]*aria-current="true"', html)
+    assert '<iframe class="map" src="/organise/map/window-4"' in html
+    # Top areas: the shown area and its noisy count, nothing below the floor.
+    assert re.search(rf"<td>{re.escape(top.name)}</td><td class=\"num\">12</td>", html)
+    assert f"{view.hidden_areas} below the floor are hidden" in html
+    assert _stored_name(pub, area_of(pub, QUIET)) not in html
+    # The schedule and the plain-language box.
+    assert "Next release" in html and re.search(r"— week \d{4}-W\d{2}", html)
+    assert "released 3 days after it ends" in html
+    assert "What is hidden, and why" in html
+    for heading in ("Delay.", "Noise.", "Floor.", "Areas.", "Raw reports"):
+        assert heading in html
+    assert "shown only when its count reaches 10 for this window" in html
+    # Server-rendered trend charts: per setting and per network (hers only).
+    charts = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg"[^>]*role="img" '
+                        r'aria-label="([^"]+)"', html)
+    assert charts == ["Incidents by setting (all networks)", "Incidents by network"]
+    assert ">Network Alpha</text>" in html and "<polyline" in html
+    assert "<script>" not in html  # only htmx, from this host
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/vendor/htmx.min.js" defer>']
+
+
+def _stored_name(pub, area: str) -> str:  # type: ignore[no-untyped-def]
+    [(name,)] = table_rows(pub, "SELECT name FROM publication_areas WHERE area = :a", a=area)
+    return name
+
+
+def test_window_links_switch_the_view_without_javascript(released, pub):
+    one = released.alice.get("/organise?window=1")
+    assert re.search(r'href="/organise\?window=1"[^>]*aria-current="true"', one.text)
+    assert '<iframe class="map" src="/organise/map/window-1"' in one.text
+    assert f"Weeks {WEEK} to {WEEK}." in one.text
+    twelve = released.alice.get("/organise?window=12").text
+    assert "Weeks 2025-W43 to 2026-W02." in twelve
+    assert 'href="/organise/export.csv?window=12"' in twelve
+    assert released.alice.get("/organise?window=2").status_code == 404
+
+
+def test_htmx_request_gets_only_the_view_fragment(released):
+    response = released.alice.get("/organise?window=1", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.text.strip()
+    assert body.startswith('<section class="card" id="view">') and body.endswith("</section>")
+    for full_page_only in ("<html", "<head", "<nav", "What is hidden, and why", "<svg"):
+        assert full_page_only not in body
+    assert 'src="/organise/map/window-1"' in body and "<h2>Top areas</h2>" in body
+
+
+def test_htmx_history_restore_gets_the_whole_page(released):
+    # Going Back after an htmx switch: htmx refetches the URL and swaps it in as the page.
+    response = released.alice.get("/organise?window=1", headers={
+        "HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in response.text and "<nav>" in response.text
+
+
+# -- exports -------------------------------------------------------------------------------
+
+
+def test_exports_equal_the_cli_and_hold_only_the_views_rows(released, pub):
+    jobs = {(window, fmt): subprocess.Popen(
+        [str(RAIDWATCH), "export", "--window", str(window), "--format", fmt],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(pub))
+        for window in WINDOWS for fmt in ("csv", "geojson")}
+    for (window, fmt), job in jobs.items():
+        out, err = job.communicate(timeout=60)
+        assert job.returncode == 0, err
+        response = released.alice.get(f"/organise/export.{fmt}?window={window}")
+        assert response.status_code == 200
+        assert response.content == out, f"window {window} {fmt} differs from the CLI"
+        assert response.headers["content-disposition"] == \
+            f'attachment; filename="raidwatch-{WEEK}-{window}w.{fmt}"'
+        view = load_view(settings=pub, window=window)
+        shown = [(row.area, row.count) for row in view.rows]
+        assert shown == [(area_of(pub), 12)]
+        if fmt == "csv":
+            assert response.headers["content-type"] == "text/csv; charset=utf-8"
+            rows = list(csv.DictReader(io.StringIO("\n".join(
+                line for line in response.text.splitlines() if not line.startswith("#")))))
+            assert [(r["area"], int(r["count"])) for r in rows] == shown
+        else:
+            assert response.headers["content-type"] == "application/geo+json"
+            geo = json.loads(response.text)
+            assert [(f["properties"]["area"], f["properties"]["count"])
+                    for f in geo["features"]] == shown
+            assert geo["metadata"]["window_weeks"] == window
+        assert area_of(pub, QUIET) not in response.text  # below the floor: never exported
+    assert released.alice.get("/organise/export.xlsx").status_code == 404
+
+
+# -- maps ----------------------------------------------------------------------------------
+
+
+def test_map_pages_are_self_contained_and_show_the_shown_areas(released, pub):
+    shown = {row.name for row in load_view(settings=pub, window=12).rows}
+    quiet = _stored_name(pub, area_of(pub, QUIET))
+    for name in NAMES:
+        response = released.alice.get(f"/organise/map/{name}")
+        assert response.status_code == 200, name
+        html = response.text
+        assert html == (Path(pub.maps_dir) / f"{name}.html").read_text()
+        assert not FOREIGN_URL.search(html), f"{name} names another host"
+        for url in re.findall(r"(?:src|href)\s*=\s*\"([^\"]*)\"", html):
+            assert url.startswith(("/", "data:", "#")), (name, url)
+        policy = dict(part.split(" ", 1) for part in
+                      response.headers["content-security-policy"].split("; "))
+        assert policy["script-src"].split() == ["'self'", *script_hashes(html)]
+        assert len(script_hashes(html)) >= 1 and "'unsafe-inline'" not in policy["script-src"]
+        assert policy["default-src"] == "'none'" and policy["connect-src"] == "'none'"
+        assert policy["frame-ancestors"] == "'self'"
+        assert response.headers["x-frame-options"] == "SAMEORIGIN"
+        for area in shown:
+            assert f'"name": "{area}"' in html, (name, area)
+        assert quiet not in html, f"{name} shows an area below the floor"
+    assert WEEK in released.alice.get("/organise/map/weekly").text
+    assert released.alice.get("/organise/map/secrets").status_code == 404
+
+
+# -- moderation ----------------------------------------------------------------------------
+
+
+def test_rejecting_every_report_of_an_incident_removes_it_from_the_next_release(alpha, session,
+                                                                                pub):
+    add_incidents(session, alpha.network, day=MONDAY, count=12)  # area X
+    add_incidents(session, alpha.network, day=MONDAY, count=12, res6=OTHER)  # control
+    add_report(session, alpha.network, day=MONDAY, setting="home", band="night")  # a 2nd witness
+    first = _reports(pub, cell=storage_cell(), setting="home", time_of_day="night")
+    assert len(first) == 2
+    page = alpha.alice.get("/organise/reports?status=pending").text
+    assert page.count(f'action="/organise/reports/{first[0].id}/reject"') == 1
+    for report in first:
+        response = _moderate(alpha.alice, report, "reject")
+    page = alpha.alice.get(response.headers["location"]).text
+    assert f"Marked as rejected. The release of week {WEEK} will reflect it." in page
+    assert {r.status for r in _reports(pub, cell=storage_cell(), setting="home",
+                                       time_of_day="night")} == {"rejected"}
+    publish_and_draw(settings=pub, as_of=DUE)
+    counts = published(pub, WEEK)
+    assert counts[area_of(pub)] == 11 and counts[area_of(pub, OTHER)] == 12
+
+
+def test_confirming_counts_an_incident_under_the_strict_rule(alpha, session, pub):
+    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule",
+                     counting_rule="confirmed_or_corroborated")
+    assert response.status_code == 303
+    add_incidents(session, alpha.network, day=MONDAY, count=12)
+    add_incidents(session, alpha.network, day=MONDAY, count=12, res6=OTHER)  # control
+    for report in _reports(pub, cell=storage_cell())[:10]:
+        _moderate(alpha.alice, report, "confirm")
+    publish_and_draw(settings=pub, as_of=DUE)
+    counts = published(pub, WEEK)
+    assert counts[area_of(pub)] == 10 and counts[area_of(pub, OTHER)] == 0
+
+
+def test_a_duplicate_neither_counts_nor_corroborates(alpha, session, pub):
+    _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule",
+          counting_rule="confirmed_or_corroborated")
+    for res6 in (HACKNEY, OTHER):  # 11 incidents each, every one reported twice
+        add_incidents(session, alpha.network, day=MONDAY, count=11, res6=res6)
+        add_incidents(session, alpha.network, day=MONDAY, count=11, res6=res6)
+    pair = _reports(pub, cell=storage_cell(), setting="home", time_of_day="night")
+    assert len(pair) == 2
+    _moderate(alpha.alice, pair[0], "duplicate")
+    publish_and_draw(settings=pub, as_of=DUE)
+    counts = published(pub, WEEK)
+    assert counts[area_of(pub)] == 10 and counts[area_of(pub, OTHER)] == 11
+
+
+def test_a_released_week_refuses_moderation_with_a_clear_message(released, pub):
+    report = _reports(pub)[0]
+    response = _post(released.alice, f"/organise/reports/{report.id}/reject")
+    assert response.status_code == 303
+    page = released.alice.get(response.headers["location"])
+    assert f"Week {WEEK} is already released and frozen; it cannot change." in page.text
+    assert _reports(pub, id=report.id)[0].status == "pending"
+    assert str(report.id) not in released.alice.get("/organise/reports").text  # frozen: unlisted
+
+
+def test_moderation_lists_coarse_facts_and_filters_by_status(alpha, session, pub):
+    day = pub.today()
+    report = add_report(session, alpha.network, day=day, setting="street", band="evening")
+    page = alpha.alice.get("/organise/reports").text
+    assert "All (1)" in page and "Pending (1)" in page and "E8" in page
+    assert storage_cell() not in page  # the storage cell is never shown
+    _moderate(alpha.alice, report, "reject")
+    assert "Rejected (1)" in alpha.alice.get("/organise/reports").text
+    assert str(report.id) not in alpha.alice.get("/organise/reports?status=pending").text
+    # htmx: the table fragment comes back, with the message, and no page around it.
+    fragment = alpha.alice.post(f"/organise/reports/{report.id}/reset",
+                                data={"csrf_token": csrf_token(alpha.alice)},
+                                headers={"HX-Request": "true"}).text
+    assert fragment.lstrip().startswith('<div id="moderation">') and "<html" not in fragment
+    assert "Marked as pending" in fragment
+    assert alpha.alice.post(f"/organise/reports/{report.id}/explode",
+                            data={"csrf_token": csrf_token(alpha.alice)},
+                            follow_redirects=True).text.count("unknown action") == 1
+
+
+# -- the audit log -------------------------------------------------------------------------
+
+
+def test_audit_log_records_who_what_and_the_day_only(alpha, session, pub):
+    report = add_report(session, alpha.network, day=pub.today())
+    _moderate(alpha.alice, report, "reject")
+    _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
+    _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule", counting_rule="all")
+    page = alpha.root.get("/organise/audit")
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>",
+                      page.text)
+    actions = {(who, what) for _, who, what, _ in rows}
+    assert {("alice", "login"), ("root", "login"), ("alice", "report rejected"),
+            ("alice", "link rotated"), ("alice", "counting rule")} <= actions
+    assert {day for day, *_ in rows} == {pub.today().isoformat()}
+    assert not re.search(r"\d{1,2}:\d{2}", page.text.split("<tbody>")[1])
+    detail = next(d for _, _, what, d in rows if what == "report rejected")
+    assert "E8" not in detail and storage_cell() not in detail  # nothing of the report's place
+    columns = {c["name"]: c["type"] for c in inspect(get_engine(pub)).get_columns("audit_log")}
+    assert set(columns) == {"id", "day", "username", "action", "detail"}
+    assert str(columns["day"]).upper() == "DATE"
+    assert alpha.alice.get("/organise/audit").status_code == 403
+
+
+# -- networks ------------------------------------------------------------------------------
+
+
+def test_rotating_the_member_link_shows_it_once_with_a_qr_code(alpha, live_server, pub):
+    member = httpx.Client(base_url=live_server.url)
+    assert member.get(f"/r/{alpha.token}").status_code == 200
+    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
+    assert response.status_code == 200
+    link = re.search(r'class="link-once" value="([^"]+)"', response.text).group(1)
+    assert link.startswith(f"{live_server.url}/r/")
+    new = link.rsplit("/", 1)[1]
+    assert "shown <strong>only once</strong>" in response.text
+    svg = re.search(r'<div class="qr">(<svg.*?</svg>)</div>', response.text, re.DOTALL).group(1)
+    assert svg == segno.make(link, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # no external refs
+    assert member.get(f"/r/{alpha.token}").status_code == 404  # the old link is dead
+    assert member.get(f"/r/{new}").status_code == 200
+    assert new not in alpha.alice.get("/organise/networks").text  # never shown again
+    assert new not in database_text(pub)  # only its keyed hash is kept (P8)
+    member.close()
+
+
+def test_note_key_bad_then_good_then_removed(alpha, live_server, pub):
+    member = httpx.Client(base_url=live_server.url)
+    url = f"/organise/networks/{alpha.network.id}/key"
+    page = alpha.alice.get(_post(alpha.alice, url, public_key="not a key").headers["location"])
+    assert "Network Alpha: A public key is 32 bytes" in page.text
+    assert _network(pub, alpha.network.id).public_key is None
+    assert 'name="note"' not in member.get(f"/r/{alpha.token}").text
+    public, _ = new_keypair()
+    page = alpha.alice.get(_post(alpha.alice, url, public_key=public).headers["location"])
+    assert "Network Alpha: notes are now on." in page.text
+    assert "on — sealed to the network" in page.text
+    assert _network(pub, alpha.network.id).public_key == public
+    assert 'name="note"' in member.get(f"/r/{alpha.token}").text
+    page = alpha.alice.get(_post(alpha.alice, url, public_key="").headers["location"])
+    assert "notes are now off." in page.text
+    assert 'name="note"' not in member.get(f"/r/{alpha.token}").text
+    member.close()
+
+
+def test_counting_rule_change_persists(alpha, pub):
+    url = f"/organise/networks/{alpha.network.id}/rule"
+    page = alpha.alice.get(_post(alpha.alice, url, counting_rule="bogus").headers["location"])
+    assert "Choose one of the counting rules." in page.text
+    assert _network(pub, alpha.network.id).counting_rule == "all"
+    _post(alpha.alice, url, counting_rule="confirmed_or_corroborated")
+    assert _network(pub, alpha.network.id).counting_rule == "confirmed_or_corroborated"
+    page = alpha.alice.get("/organise/networks").text
+    assert re.search(r'<option value="confirmed_or_corroborated" selected>', page)
+
+
+# -- organisers ----------------------------------------------------------------------------
+
+
+def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pub, clients):
+    url = "/organise/organisers"
+    for form, message in (
+        ({"username": "frank", "password": "short", "role": "organiser",
+          "network": str(alpha.network.id)}, "at least 12 characters"),
+        ({"username": "frank", "password": PASSWORD, "role": "organiser"},
+         "Choose at least one network"),
+        ({"username": "alice", "password": PASSWORD, "role": "admin"}, "already exists"),
+    ):
+        page = alpha.root.get(_post(alpha.root, url, **form).headers["location"])
+        assert message in page.text, message
+    assert "frank" not in {o.username for o in _organisers(pub)}
+    response = _post(alpha.root, url, username="Frank", password=PASSWORD, role="organiser",
+                     network=str(alpha.network.id))
+    assert "Created frank" in alpha.root.get(response.headers["location"]).text
+    [frank] = [o for o in _organisers(pub) if o.username == "frank"]
+    assert not frank.is_admin and frank.password_hash.startswith("$argon2id$")
+    listing = alpha.root.get(url).text
+    assert re.search(r"<td>frank</td><td>organiser</td><td>Network Alpha</td>", listing)
+    frank_client = logged_in(clients(), "frank")
+    assert "Network Alpha" in frank_client.get("/organise/networks").text
+    assert frank_client.get(url).status_code == 403
+    _post(alpha.root, f"/organise/organisers/{frank.id}/active")
+    assert frank_client.get("/organise").headers["location"] == "/login"
+    refused = log_in(clients(), "frank")
+    assert refused.status_code == 401 and WRONG_MESSAGE in refused.text
+    assert "<td>disabled</td>" in alpha.root.get(url).text
+    assert alpha.alice.post(url, data={"csrf_token": csrf_token(alpha.alice),
+                                       "username": "x", "password": PASSWORD,
+                                       "role": "admin"}).status_code == 403
+
+
+def _organisers(pub) -> list[Organiser]:  # type: ignore[no-untyped-def]
+    with Session(get_engine(pub)) as s:
+        return list(s.exec(select(Organiser)))
