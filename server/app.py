@@ -24,8 +24,9 @@ from server.web import (
     organiser_manage,
     organiser_moderation,
 )
-from server.web.headers import SecurityHeaders
+from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
 from server.web.organiser_auth import CsrfFailed, LoginRequired
+from server.web.organiser_pages import organiser_error
 from server.web.vendor import mount_vendor
 
 log = logging.getLogger("raidwatch")
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(ORGANISER_PREFIXES):
+            return organiser_error(request, exc.status_code, str(exc.detail))
         if exc.status_code == 404 and not request.url.path.startswith("/api/"):
             return member.not_found(request)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
@@ -91,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
+        if request.url.path.startswith(ORGANISER_PREFIXES):
+            return organiser_error(request, 422, "That address has a value this page does not "
+                                   "understand.")
         # The default handler echoes the input back; ours names fields only.
         fields = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
                   for e in exc.errors()]

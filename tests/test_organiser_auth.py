@@ -337,7 +337,8 @@ def _url(route: Route, samples: dict[str, str]) -> str:
 def _form(pub) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """One form that makes every state-changing route do something when the token is right."""
     return {"public_key": new_keypair()[0], "counting_rule": "confirmed_or_corroborated",
-            "username": "mallory", "password": PASSWORD, "role": "admin", "status": ""}
+            "username": "mallory", "password": PASSWORD, "role": "admin", "status": "",
+            "confirm": "yes"}
 
 
 def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(

@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import httpx
 import pytest
@@ -360,7 +361,7 @@ def test_moderation_lists_coarse_facts_and_filters_by_status(alpha, session, pub
 def test_audit_log_records_who_what_and_the_day_only(alpha, session, pub):
     report = add_report(session, alpha.network, day=pub.today())
     _moderate(alpha.alice, report, "reject")
-    _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
+    _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate", confirm="yes")
     _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule", counting_rule="all")
     page = alpha.root.get("/organise/audit")
     assert page.status_code == 200
@@ -385,7 +386,12 @@ def test_audit_log_records_who_what_and_the_day_only(alpha, session, pub):
 def test_rotating_the_member_link_shows_it_once_with_a_qr_code(alpha, live_server, pub):
     member = httpx.Client(base_url=live_server.url)
     assert member.get(f"/r/{alpha.token}").status_code == 200
-    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
+    unconfirmed = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
+    assert unconfirmed.status_code == 303 and "tick the box" in unquote_plus(
+        unconfirmed.headers["location"])
+    assert member.get(f"/r/{alpha.token}").status_code == 200  # a misclick changes nothing
+    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate",
+                     confirm="yes")
     assert response.status_code == 200
     link = re.search(r'class="link-once" value="([^"]+)"', response.text).group(1)
     assert link.startswith(f"{live_server.url}/r/")
@@ -469,3 +475,19 @@ def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pu
 def _organisers(pub) -> list[Organiser]:  # type: ignore[no-untyped-def]
     with Session(get_engine(pub)) as s:
         return list(s.exec(select(Organiser)))
+
+
+def test_refusals_are_plain_pages_not_json(alpha):
+    for url, status in (("/organise/organisers", 403), ("/organise/audit", 403),
+                        ("/organise?window=abc", 422), ("/organise/map/nothing", 404)):
+        response = alpha.alice.get(url)
+        assert response.status_code == status, url
+        assert response.headers["content-type"].startswith("text/html"), url
+        assert "<h1>" in response.text and "detail" not in response.text
+
+
+def test_logging_out_is_audited_with_the_day_only(alpha, pub):
+    response = _post(alpha.alice, "/logout")
+    assert response.status_code == 303
+    audit = alpha.root.get("/organise/audit").text
+    assert re.search(r"<td>\d{4}-\d{2}-\d{2}</td><td>alice</td><td>logout</td>", audit)

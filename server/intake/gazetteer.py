@@ -107,6 +107,10 @@ class Gazetteer:
                 min_district_postcodes=UK_MIN_DISTRICT_POSTCODES)
         return cls._uk
 
+    @property
+    def is_shipped_uk(self) -> bool:
+        return self is Gazetteer._uk
+
     @classmethod
     def from_csv(cls, path: str | Path) -> Gazetteer:
         """One `name,lat,lng,postcodes[,context]` CSV: its rows are the places and districts."""

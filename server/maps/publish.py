@@ -32,8 +32,29 @@ def _land(gazetteer: Gazetteer):
     return land_outline(gazetteer.res6_postcode_counts())
 
 
+# Cities that orient a reader of a UK map, biggest first. Councils and counties also pass a
+# size cut ("North Yorkshire", "Kirklees") but clutter a map, so the UK list is named.
+UK_LABELS = (
+    "London", "Birmingham", "Manchester", "Glasgow", "Leeds", "Liverpool", "Newcastle upon Tyne",
+    "Sheffield", "Bristol", "Edinburgh", "Cardiff", "Belfast", "Leicester", "Nottingham",
+    "Coventry", "Bradford", "Southampton", "Portsmouth", "Plymouth", "Hull", "Stoke-on-Trent",
+    "Derby", "Aberdeen", "Swansea", "Norwich", "Brighton", "Dundee", "Exeter", "Cambridge",
+    "Oxford", "York", "Preston", "Middlesbrough", "Inverness", "Carlisle", "Derry",
+    "Peterborough", "Luton", "Reading", "Milton Keynes", "Ipswich", "Lincoln", "Gloucester",
+)
+
+
 def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
-    # "Leeds (England)" reads as "Leeds" on a map; the context only disambiguates the form.
+    if gazetteer.is_shipped_uk:
+        found = []
+        for name in UK_LABELS:
+            resolution = gazetteer.resolve(name)
+            place = resolution.place or (resolution.choices[0] if resolution.choices else None)
+            if place is not None:
+                found.append((name, place.lat, place.lng))
+        return found
+    # Elsewhere: the biggest places of the operator's gazetteer. "Leeds (England)" reads as
+    # "Leeds" on a map; the context only disambiguates the form.
     return [(p.label.split(" (")[0], p.lat, p.lng)
             for p in gazetteer.places_for_labels(min_postcodes=8000)]
 

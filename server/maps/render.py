@@ -81,8 +81,11 @@ def render_map(*, areas: gpd.GeoDataFrame, title: str, subtitle: str, tile_url: 
         if weeks or not frame.empty  # an empty week stays pickable, to show it was empty
     ]
     if not areas.empty:
-        heat = HeatMap(_heat_points(areas), name="Heat (shown areas)", show=False,
-                       radius=35, blur=30, min_opacity=0.25, max_zoom=8)
+        # On by default: at country zoom the areas are a few pixels wide, and the heat shows
+        # where they concentrate; zoomed in, the outlined areas take over.
+        heat = HeatMap(_heat_points(areas), name="Heat (shown areas)", show=True,
+                       radius=35, blur=30, min_opacity=0.25, max_zoom=8,
+                       gradient={0.3: "#ffffb2", 0.6: "#fd8d3c", 1.0: "#bd0026"})
         heat.default_js = [("leaflet-heat.js", HEAT_JS)]
         heat.add_to(m)
     view = _bounds(shown) if shown else (_UK_BOUNDS if land.is_empty else land.bounds)

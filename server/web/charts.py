@@ -38,7 +38,8 @@ def line_chart(*, weeks: Sequence[str], series: Mapping[str, Sequence[int]], tit
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
                      f'points="{points}"/>')
+        short = name if len(name) <= 26 else name[:25] + "\u2026"
         parts.append(f'<text x="{width - right + 8}" y="{top + 14 + 15 * n}" font-size="11" '
-                     f'fill="{colour}">{escape(name[:26])}</text>')
+                     f'fill="{colour}">{escape(short)}</text>')
     parts.append("</svg>")
     return "".join(parts)

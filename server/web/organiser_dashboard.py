@@ -59,7 +59,9 @@ def dashboard(request: Request, active: CurrentOrganiser, session: SessionDep,
 def map_page(name: str, active: CurrentOrganiser, settings: SettingsDep) -> Response:
     """A rendered map (window-1, window-4, window-12 or weekly), for the dashboard's frame."""
     path = map_file(settings=settings, name=name)
-    if path is None or not path.exists():
+    if path is None:
+        raise HTTPException(404)
+    if not path.exists():
         return HTMLResponse("<!doctype html><title>No map yet</title><p>No map yet: maps are "
                             "drawn after the first release.</p>", status_code=404)
     html = path.read_text()

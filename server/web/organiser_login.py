@@ -77,6 +77,8 @@ def logout(request: Request, active: CheckedOrganiser, session: SessionDep,
     from server.web.organiser_auth import cookie_name
 
     sessions.end(session=session, raw=request.cookies.get(cookie_name(request, settings), ""))
+    audit.record(session=session, username=active.organiser.username, action="logout",
+                 day=settings.today())
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response, request, settings)
     return response

@@ -49,9 +49,11 @@ def networks(request: Request, active: CurrentOrganiser, session: SessionDep,
 
 @router.post("/networks/{network_id}/rotate")
 def rotate(request: Request, network_id: uuid.UUID, active: CheckedOrganiser,
-           session: SessionDep, settings: SettingsDep):
+           session: SessionDep, settings: SettingsDep, confirm: str = Form("")):
     """Replace the member link; the new one is shown once."""
     network = _network(session, active, network_id)
+    if confirm != "yes":
+        return _back(f"{network.name}: tick the box to confirm; the link was not changed.")
     token = rotate_link(session=session, network=network, key=settings.key())
     audit.record(session=session, username=active.organiser.username, action="link rotated",
                  day=settings.today(), detail=network.slug)

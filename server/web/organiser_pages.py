@@ -26,3 +26,18 @@ def page(request: Request, template: str, active: Active, *, nav: str = "",
         return templates.TemplateResponse(request, template, context, block_name=block,
                                           status_code=status_code)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+TITLES = {403: "Not allowed", 404: "Not found", 422: "Not understood"}
+
+
+def organiser_error(request: Request, status_code: int, message: str) -> Response:
+    """A plain page for a refused or missing organiser resource (never data)."""
+    if message in {"", "Not Found", "Forbidden"}:
+        message = {403: "Your account may not see this.",
+                   404: "There is nothing here, or it belongs to a network you do not "
+                        "look after."}.get(status_code, "This request could not be handled.")
+    return templates.TemplateResponse(
+        request, "organiser/error.html",
+        {"title": TITLES.get(status_code, "Error"), "message": message, "organiser": None},
+        status_code=status_code)
