@@ -1,0 +1,68 @@
+"""The member form in a real Chromium on a phone-sized screen with JavaScript off, as a
+member on Tor Browser "Safest" would use it: every request stays on this host."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from server.models import Report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+pytestmark = [pytest.mark.browser,
+              # In CI (CI=true) a missing browser fails instead of skipping.
+              pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
+                                 reason="Debian's chromium is missing")]
+
+
+@pytest.fixture
+def phone():  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740},
+                                      java_script_enabled=False)
+        yield context.new_page()
+        browser.close()
+
+
+def _answer(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#occurred_on-input", page.locator("#occurred_on-input").get_attribute("max"))
+    for field, value in (("time_of_day", "evening"), ("setting", "workplace"),
+                         ("officers", "3-5"), ("vehicles", "2-3"), ("detained", "1"),
+                         ("source", "saw_it")):
+        page.check(f"input[name={field}][value='{value}']")
+
+
+def test_a_member_reports_with_javascript_off_on_a_narrow_screen(phone, live_server, network,
+                                                                  session):
+    _, token = network
+    hosts: set[str] = set()
+    phone.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    phone.goto(f"{live_server.url}/r/{token}")
+    # Nothing overflows sideways on a 360 px screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.fill("#place-input", "Newport")
+    phone.check("input[name=source][value=saw_it]")
+    phone.click("button[type=submit]")
+    # An ambiguous place: the form comes back with choices and the answers kept.
+    assert phone.locator("#place-error").is_visible()
+    assert phone.locator("input[name=source][value=saw_it]").is_checked()
+    assert phone.locator("input[name=place_choice]").count() >= 2
+    phone.locator("input[name=place_choice]").first.check()
+    _answer(phone)
+    phone.click("button[type=submit]")
+    assert phone.url.endswith(f"/r/{token}/received")
+    assert "Your report was received" in phone.locator("h1").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "member-receipt.png"), full_page=True)
+    assert hosts == {live_server.url.split("/")[2]}
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(Report)).one() == 1
