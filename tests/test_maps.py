@@ -6,11 +6,10 @@ checks that every request stays on 127.0.0.1 and that Leaflet really drew the ar
 
 from __future__ import annotations
 
-import os
-
 import base64
 import copy
 import hashlib
+import os
 import re
 import socket
 import threading

@@ -9,7 +9,6 @@ the CSP or logs an error. Screenshots go to test-artifacts/ for a human to look 
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 import pytest
