@@ -193,3 +193,14 @@ def test_production_refuses_a_default_secret():
     with pytest.raises(ValidationError):
         Settings(env="production", secret_key="changeme")
     Settings(env="production", secret_key="x" * 40)
+
+
+def test_security_headers_on_every_kind_of_page(live_server, network):
+    _, token = network
+    with live_server.client() as client:
+        for path in (f"/r/{token}", "/login", "/static/member.css", "/api/v1/openapi.json"):
+            headers = client.get(path).headers
+            assert headers["referrer-policy"] == "no-referrer", path
+            assert headers["x-content-type-options"] == "nosniff", path
+            assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+            assert "server" not in headers, path
