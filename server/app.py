@@ -32,10 +32,6 @@ from server.web.vendor import mount_vendor
 log = logging.getLogger("raidwatch")
 
 
-def load_gazetteer(settings: Settings) -> Gazetteer:
-    return Gazetteer.from_csv(settings.gazetteer) if settings.gazetteer else Gazetteer.uk()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging()
@@ -47,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.gazetteer = load_gazetteer(settings)
+    app.state.gazetteer = Gazetteer.configured(settings.gazetteer)
     app.state.limits = IntakeLimits(
         per_link_per_hour=settings.rate_limit_per_link,
         burst_per_minute=settings.burst_limit,

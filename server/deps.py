@@ -31,7 +31,14 @@ def _limits(request: Request) -> IntakeLimits:
     return request.app.state.limits
 
 
+def _sender(request: Request) -> str:
+    """The client's address, only ever to key an in-memory limit through a daily-keyed HMAC
+    (P1): routes hand it to `IntakeLimits` or `LoginThrottle` and nowhere else."""
+    return request.client.host if request.client else ""
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 SessionDep = Annotated[Session, Depends(_session)]
 GazetteerDep = Annotated[Gazetteer, Depends(_gazetteer)]
 LimitsDep = Annotated[IntakeLimits, Depends(_limits)]
+SenderDep = Annotated[str, Depends(_sender)]

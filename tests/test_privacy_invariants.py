@@ -68,6 +68,11 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
         api = client.post("/api/v1/reports", headers={"Authorization": f"Bearer {token}"},
                           json=answers(place=None, lat=51.546123, lng=-0.055987))
         assert api.status_code == 201
+        # A failed organiser login feeds the login throttle the same address.
+        login = client.get("/login").text
+        login_token = re.search(r'name="login_token" value="([^"]+)"', login).group(1)
+        assert client.post("/login", data={"username": "nobody", "password": "wrong",
+                                           "login_token": login_token}).status_code == 401
         # Error paths must not leak either.
         assert client.post(f"/r/{token}", data={"place": POSTCODE_CANARY[0]}).status_code == 422
         assert client.get("/no/such/page").status_code == 404

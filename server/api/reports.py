@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from server.deps import GazetteerDep, LimitsDep, SessionDep, SettingsDep
+from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake.accept import accept_report
 from server.networks.links import network_for_token
 
@@ -51,7 +51,7 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
 )
 async def create_report(
     request: Request, session: SessionDep, settings: SettingsDep,
-    gazetteer: GazetteerDep, limits: LimitsDep,
+    gazetteer: GazetteerDep, limits: LimitsDep, sender: SenderDep,
 ):
     """Submit a report with `Authorization: Bearer <member token>`."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -67,8 +67,7 @@ async def create_report(
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
     if not isinstance(raw, dict):
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
-    address = request.client.host if request.client else ""
-    if not limits.allow(link_hash=network.link_hash, address=address):
+    if not limits.allow(link_hash=network.link_hash, address=sender):
         return JSONResponse({"detail": "Too many reports from this link just now; nothing was "
                              "stored. Try again later."}, status_code=429)
     unknown = sorted(set(raw) - set(ReportIn.model_fields))

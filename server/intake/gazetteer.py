@@ -107,6 +107,11 @@ class Gazetteer:
                 min_district_postcodes=UK_MIN_DISTRICT_POSTCODES)
         return cls._uk
 
+    @classmethod
+    def configured(cls, path: str | Path | None) -> Gazetteer:
+        """The deployment's gazetteer: an operator CSV if one is configured, else the UK's."""
+        return cls.from_csv(path) if path else cls.uk()
+
     @property
     def is_shipped_uk(self) -> bool:
         return self is Gazetteer._uk

@@ -62,13 +62,12 @@ def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
 def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:
     """Draw every map from the current releases; returns the files written."""
     gazetteer = gazetteer or load_gazetteer(settings)
-    latest = load_view(settings=settings, window=1)
-    if latest is None:
-        return []
+    views = {window: load_view(settings=settings, window=window) for window in WINDOWS}
+    if any(view is None for view in views.values()):
+        return []  # nothing released yet
     land, labels = _land(gazetteer), _labels(gazetteer)
     written = []
-    for window in WINDOWS:
-        view = load_view(settings=settings, window=window)
+    for window, view in views.items():
         assert view is not None
         subtitle = (f"Last {window} week{'s' if window > 1 else ''}: "
                     f"{view.first_week} to {view.last_week}")
@@ -76,7 +75,7 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
                           tile_url=settings.tile_url, labels=labels, outline=land)
         written.append(_write(settings, f"window-{window}", html))
     weekly = []
-    for week in reversed(load_view(settings=settings, window=12).weeks):  # type: ignore[union-attr]
+    for week in reversed(views[12].weeks):  # type: ignore[union-attr]
         one = load_view(settings=settings, window=1, ending=week)
         if one is not None:
             weekly.append((week, as_frame(one)))

@@ -49,8 +49,8 @@ _OUTLINES: dict[str, tuple[list[dict], list[dict]]] = {}
 
 
 def load_gazetteer(settings: Settings) -> Gazetteer:
-    """The deployment's gazetteer (same choice as the web app makes)."""
-    return Gazetteer.from_csv(settings.gazetteer) if settings.gazetteer else Gazetteer.uk()
+    """The deployment's gazetteer, as the web app loads it."""
+    return Gazetteer.configured(settings.gazetteer)
 
 
 def plan_series(*, gazetteer: Gazetteer, min_postcodes: int) -> SeriesPlan:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from server.deps import GazetteerDep, LimitsDep, SessionDep, SettingsDep
+from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
 from server.intake.accept import accept_report
 from server.intake.fields import CHOICES, MAX_DAYS_BACK, NOTE_MAX_CHARS
@@ -63,7 +63,7 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
 @router.post("/r/{token}")
 async def submit_report(
     token: str, request: Request, session: SessionDep, settings: SettingsDep,
-    gazetteer: GazetteerDep, limits: LimitsDep,
+    gazetteer: GazetteerDep, limits: LimitsDep, sender: SenderDep,
 ):
     """Accept a report from the member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
@@ -75,8 +75,7 @@ async def submit_report(
         return _refuse(request, 422, "This looks automatic",
                        ["The hidden box at the end of the form must stay empty. "
                         "Go back, leave it empty and send again."], token)
-    address = request.client.host if request.client else ""
-    if not limits.allow(link_hash=network.link_hash, address=address):
+    if not limits.allow(link_hash=network.link_hash, address=sender):
         return _refuse(request, 429, "Too many reports just now",
                        ["This link has sent a lot of reports in a short time, so we are "
                         "pausing it to stop floods of fake reports.",

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from server.deps import SessionDep, SettingsDep
+from server.deps import SenderDep, SessionDep, SettingsDep
 from server.organising import audit, sessions
 from server.organising.accounts import authenticate
 from server.web.organiser_auth import (
@@ -41,7 +41,7 @@ def login_form(request: Request, settings: SettingsDep):
 
 @router.post("/login")
 def login(
-    request: Request, session: SessionDep, settings: SettingsDep,
+    request: Request, session: SessionDep, settings: SettingsDep, sender: SenderDep,
     username: str = Form(""), password: str = Form(""), login_token: str = Form(""),
 ):
     """Check a username and password; start a session."""
@@ -51,13 +51,12 @@ def login(
         return _login_page(request, settings, "The login form expired. Please try again.",
                            username, 400)
     throttle = request.app.state.login_throttle
-    address = request.client.host if request.client else ""
-    if throttle.blocked(username=username, address=address):
+    if throttle.blocked(username=username, address=sender):
         return _login_page(request, settings, "Too many failed attempts. Wait 15 minutes and "
                            "try again.", username, 429)
     organiser = authenticate(session=session, username=username, password=password)
     if organiser is None:
-        throttle.failed(username=username, address=address)
+        throttle.failed(username=username, address=sender)
         return _login_page(request, settings, "That username and password do not match.",
                            username, 401)
     raw = sessions.start(session=session, organiser=organiser,
