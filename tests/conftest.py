@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +108,7 @@ class LiveServer:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, **kwargs)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -119,7 +119,7 @@ def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
     from server.logs import UVICORN_LOG_CONFIG
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
                             log_config=UVICORN_LOG_CONFIG, server_header=False,
                             date_header=False, lifespan="off")
@@ -132,6 +132,20 @@ def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
     server.should_exit = True
     thread.join(5)
+
+
+@pytest.fixture
+def clients(live_server: LiveServer) -> Iterator[Callable[[], httpx.Client]]:
+    """Make independent HTTP clients (each its own cookie jar) for the live server."""
+    made: list[httpx.Client] = []
+
+    def make() -> httpx.Client:
+        made.append(live_server.client())
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
 
 
 @pytest.fixture

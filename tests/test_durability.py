@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,13 @@ import httpx
 from sqlmodel import func, select
 
 from server.models import Report
+from tests.conftest import free_port
 from tests.factories import answers, form_token
 from tests.synthetic import cli_env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(settings) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **cli_env(settings)}
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,

@@ -9,13 +9,10 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -32,11 +29,9 @@ from shapely.geometry import Polygon
 from server.maps.assets import ASSETS, PREFIX, missing_assets, mount_assets
 from server.maps.outline import areas_outline, land_outline
 from server.maps.render import ForeignURLError, map_csp, render_map, script_hashes
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
+from tests.conftest import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 LABELS = [("London", 51.507, -0.128), ("Birmingham", 52.486, -1.89),
           ("Manchester", 53.48, -2.243), ("Leeds", 53.797, -1.549), ("Croydon", 51.372, -0.1),
           ("Salford", 53.487, -2.29), ("Bristol", 51.454, -2.588)]
@@ -204,12 +199,6 @@ def test_asset_route_serves_only_listed_files() -> None:
 # -- in a real browser -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def map_server() -> Iterator[str]:
     """Two rendered maps and the assets, behind uvicorn on loopback, with the maps' CSP."""
@@ -233,7 +222,7 @@ def map_server() -> Iterator[str]:
             raise HTTPException(status_code=404)
         return HTMLResponse(pages[name], headers={"content-security-policy": map_csp(pages[name])})
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -246,17 +235,10 @@ def map_server() -> Iterator[str]:
     thread.join(5)
 
 
-CSP_WATCH = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", e =>
-    window.__violations.push(e.violatedDirective + " " + e.blockedURI));
-"""
 
 
-@pytest.mark.browser
-# Skipped on a developer machine without chromium; in CI (CI=true) a missing browser fails.
-@pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
-                    reason="Debian's chromium is not installed")
+@BROWSER_MARKS[0]
+@BROWSER_MARKS[1]
 def test_P7_browser_draws_the_map_from_this_host_only(map_server: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)

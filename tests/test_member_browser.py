@@ -3,23 +3,13 @@ member on Tor Browser "Safest" would use it: every request stays on this host.""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlmodel import func, select
 
 from server.models import Report
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-pytestmark = [pytest.mark.browser,
-              # In CI (CI=true) a missing browser fails instead of skipping.
-              pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
-                                 reason="Debian's chromium is missing")]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ the CSP or logs an error. Screenshots go to test-artifacts/ for a human to look 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,24 +20,13 @@ from server.models import Network, Report
 from server.publishing.demo import run_demo
 from server.publishing.exports import to_csv
 from server.publishing.view_data import load_view
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
 from tests.organisers import PASSWORD, add_organiser
 from tests.synthetic import add_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
-CSP_WATCH = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", e =>
-    window.__violations.push(e.violatedDirective + " " + e.blockedURI));
-"""
 
-pytestmark = [pytest.mark.browser,
-              # In CI (CI=true) a missing browser fails instead of skipping.
-              pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
-                                 reason="Debian's chromium is missing")]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

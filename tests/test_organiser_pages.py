@@ -77,19 +77,6 @@ def app(pub):  # overrides conftest's: the live server runs on the synthetic gaz
     return create_app(pub)
 
 
-@pytest.fixture
-def clients(live_server):
-    made: list[httpx.Client] = []
-
-    def make() -> httpx.Client:
-        made.append(live_server.client())
-        return made[-1]
-
-    yield make
-    for client in made:
-        client.close()
-
-
 @dataclass
 class Alpha:
     network: Network
