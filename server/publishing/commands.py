@@ -7,7 +7,6 @@ if on that day (the default is today in the configured timezone).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import date
@@ -75,6 +74,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def _export_named(args: argparse.Namespace, view) -> int:
+    from server.publishing.exports import to_named_csv
     from server.publishing.named_areas import layers, view_by_named_area
 
     settings = get_settings()
@@ -83,18 +83,7 @@ def _export_named(args: argparse.Namespace, view) -> int:
     if layer not in known:
         return fail(f"choose a named-area layer: {', '.join(known) or 'none imported'}")
     rows = view_by_named_area(settings=settings, view=view, layer=layer)
-    meta = view.metadata()
-    print(f"# raidwatch export by named area ({layer}): sums of the shown areas and regions "
-          f"lying mostly inside each; {view.first_week}..{view.last_week}; "
-          f"epsilon={meta['epsilon']}; k={view.k}; min_postcodes={view.min_postcodes}; "
-          f"delay_days={view.delay_days}; window_weeks={view.window}")
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["code", "name", "count", "areas", "straddles"])
-    for row in rows:
-        writer.writerow([row.code, row.name, "" if row.count is None else row.count,
-                         " ".join(row.areas), "; ".join(row.straddles)])
-    print(f"# an empty count means no shown area lies mostly inside; "
-          f"hidden_areas={view.hidden_areas}; national_total={view.national_total}")
+    sys.stdout.write(to_named_csv(view, layer=layer, rows=rows))
     return 0
 
 

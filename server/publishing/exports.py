@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 
+from server.publishing.named_areas import NamedRow
 from server.publishing.view_data import WindowView
 
 CSV_COLUMNS = ("kind", "area", "name", "count", "km2", "pooled_areas")
@@ -46,6 +48,24 @@ def to_geojson(view: WindowView) -> str:
     collection = {"type": "FeatureCollection", "metadata": view.metadata(),
                   "features": features}
     return json.dumps(collection, ensure_ascii=False) + "\n"  # a text file, like the CSV
+
+
+def to_named_csv(view: WindowView, *, layer: str, rows: Iterable[NamedRow]) -> str:
+    """The view read per operator area, saying which areas straddle two of them."""
+    meta = view.metadata()
+    out = io.StringIO()
+    out.write(f"# raidwatch export by named area ({layer}): sums of the shown areas and regions "
+              f"lying mostly inside each; {view.first_week}..{view.last_week}; "
+              f"epsilon={meta['epsilon']}; k={view.k}; min_postcodes={view.min_postcodes}; "
+              f"delay_days={view.delay_days}; window_weeks={view.window}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "name", "count", "areas", "straddles"])
+    for row in rows:
+        writer.writerow([row.code, row.name, "" if row.count is None else row.count,
+                         " ".join(row.areas), "; ".join(row.straddles)])
+    out.write(f"# an empty count means no shown area lies mostly inside; "
+              f"hidden_areas={view.hidden_areas}; national_total={view.national_total}\n")
+    return out.getvalue()
 
 
 def _text(value: object) -> str:
