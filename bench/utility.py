@@ -33,12 +33,12 @@ from sqlalchemy import select  # noqa: E402
 from bench.memory import PeakRSS  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.db import get_engine, migrate  # noqa: E402
+from server.demo.history import create_demo_networks, store  # noqa: E402
+from server.demo.synthetic import History  # noqa: E402
 from server.models import PublishedCount, Release  # noqa: E402
 from server.publishing.counting import ELSEWHERE, week_counts  # noqa: E402
-from server.publishing.demo import create_demo_networks, store  # noqa: E402
 from server.publishing.release import publish  # noqa: E402
 from server.publishing.series import load_gazetteer, plan_series  # noqa: E402
-from server.publishing.synthetic import History  # noqa: E402
 from server.publishing.view_data import window_sigma  # noqa: E402
 from server.publishing.views import build_view  # noqa: E402
 from server.weeks import previous_weeks, week_end  # noqa: E402

@@ -4,7 +4,6 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import server.organising.models  # noqa: F401
 from server.db import make_engine
 
 config = context.config

@@ -12,21 +12,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api import reports as api_reports
 from server.config import PROJECT_ROOT, Settings, get_settings
-from server.intake.gazetteer import Gazetteer
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
 from server.maps.assets import mount_assets
 from server.organising.throttle import LoginThrottle
-from server.web import (
-    member,
-    organiser_dashboard,
-    organiser_login,
-    organiser_manage,
-    organiser_moderation,
-)
+from server.places.gazetteer import Gazetteer
+from server.web import member
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
-from server.web.organiser_auth import CsrfFailed, LoginRequired
-from server.web.organiser_pages import organiser_error
+from server.web.organiser import dashboard, login, manage, moderation
+from server.web.organiser.auth import CsrfFailed, LoginRequired
+from server.web.organiser.pages import organiser_error
 from server.web.vendor import mount_vendor
 
 log = logging.getLogger("raidwatch")
@@ -57,10 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_vendor(app)
     app.include_router(member.router)
     app.include_router(api_reports.router)
-    app.include_router(organiser_login.router)
-    app.include_router(organiser_dashboard.router)
-    app.include_router(organiser_moderation.router)
-    app.include_router(organiser_manage.router)
+    app.include_router(login.router)
+    app.include_router(dashboard.router)
+    app.include_router(moderation.router)
+    app.include_router(manage.router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from server.config import Settings
 from server.db import get_engine
-from server.intake.gazetteer import Gazetteer
 from server.intake.limits import IntakeLimits
+from server.places.gazetteer import Gazetteer
 
 
 def _settings(request: Request) -> Settings:

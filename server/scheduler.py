@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from fastapi import FastAPI
@@ -19,13 +20,14 @@ from server.intake.store import drop_used_form_tokens
 log = logging.getLogger("raidwatch.scheduler")
 TICK_SECONDS = 60
 
-# Jobs run once per local day at the publish hour; extended by the publishing package.
-DAILY_JOBS: list = []
+# A daily job runs once per local day at the publish hour; `raidwatch serve` passes them in.
+DailyJob = Callable[..., None]
 
 
 class Scheduler:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, daily_jobs: Sequence[DailyJob] = ()) -> None:
         self.settings = settings
+        self.daily_jobs = tuple(daily_jobs)
         self.stop = threading.Event()
         self._token_day: date = settings.today()
         self._jobs_day: date | None = None
@@ -36,7 +38,7 @@ class Scheduler:
                 drop_used_form_tokens(session=session)
             self._token_day = today
         if now_hour >= self.settings.publish_hour and self._jobs_day != today:
-            for job in DAILY_JOBS:
+            for job in self.daily_jobs:
                 try:
                     job(settings=self.settings, today=today)
                 except Exception as exc:  # keep the loop alive; the next day retries
@@ -55,8 +57,8 @@ class Scheduler:
                 log.error("scheduler tick failed: %s", type(exc).__name__)
 
 
-def start_scheduler(app: FastAPI) -> Scheduler:
-    scheduler = Scheduler(app.state.settings)
+def start_scheduler(app: FastAPI, *, daily_jobs: Sequence[DailyJob]) -> Scheduler:
+    scheduler = Scheduler(app.state.settings, daily_jobs)
     thread = threading.Thread(target=scheduler.run, name="raidwatch-scheduler", daemon=True)
     thread.start()
     app.state.scheduler = scheduler

@@ -19,9 +19,8 @@ from sqlmodel import Session, SQLModel
 
 from server.config import Settings
 from server.db import get_engine
-from server.models import Network
+from server.models import Network, Organiser, OrganiserNetwork
 from server.organising.accounts import HASHER
-from server.organising.models import Organiser, OrganiserNetwork
 
 PASSWORD = "a long enough test password"
 WRONG_MESSAGE = "That username and password do not match."

@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 
-from server.publishing.demo import NotEmpty, run_demo
+from server.demo.history import NotEmpty, run_demo
+from server.demo.synthetic import History
 from server.publishing.series import load_gazetteer
-from server.publishing.synthetic import History
 from server.weeks import iso_week
 from tests.synthetic import make_network, run_cli, table_rows
 

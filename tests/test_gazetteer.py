@@ -14,7 +14,7 @@ from pathlib import Path
 import h3
 import pytest
 
-from server.intake.gazetteer import (
+from server.places.gazetteer import (
     DATA_DIR,
     Gazetteer,
     Place,
@@ -340,7 +340,7 @@ def test_uk_tables_are_compact_and_coarse() -> None:
 
 def test_uk_is_a_lazy_singleton_without_pandas() -> None:
     assert Gazetteer.uk() is Gazetteer.uk()
-    code = ("import sys; import server.intake.gazetteer as g; g.Gazetteer.uk().resolve('E8');"
+    code = ("import sys; import server.places.gazetteer as g; g.Gazetteer.uk().resolve('E8');"
             "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True,
                    cwd=Path(__file__).resolve().parents[1])

@@ -202,7 +202,7 @@ def test_asset_route_serves_only_listed_files() -> None:
 @pytest.fixture
 def map_server() -> Iterator[str]:
     """Two rendered maps and the assets, behind uvicorn on loopback, with the maps' CSP."""
-    from server.intake.gazetteer import Gazetteer
+    from server.places.gazetteer import Gazetteer
 
     land = land_outline(Gazetteer.uk().res6_postcode_counts())
     pages = {

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401
-import server.organising.models  # noqa: F401
 from server.db import alembic_config, get_engine
 
 

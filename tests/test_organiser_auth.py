@@ -12,10 +12,10 @@ import base64
 import hashlib
 import re
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,10 +24,9 @@ from sqlmodel import Session, select
 
 from server.db import get_engine
 from server.intake.sealing import new_keypair
-from server.models import Network, Report
-from server.organising import sessions
+from server.models import AuditEntry, Network, Organiser, OrganiserSession, Report
+from server.organising import logins
 from server.organising.accounts import create_organiser
-from server.organising.models import AuditEntry, Organiser, OrganiserSession
 from tests.conftest import PG_URL
 from tests.organisers import (
     PASSWORD,
@@ -202,21 +201,21 @@ def test_absolute_expiry_ends_a_busy_session(clients, world, pub):
 
 def test_activity_renews_the_idle_timer_but_never_past_the_absolute_limit(session, world):
     idle, absolute, start = 30 * 60, 12 * 3600, 1_800_000_000.0
-    raw = sessions.start(session=session, organiser=world.alice, idle_seconds=idle,
+    raw = logins.start(session=session, organiser=world.alice, idle_seconds=idle,
                          absolute_seconds=absolute, now=start)
     # Silent for longer than the idle limit: gone.
-    other = sessions.start(session=session, organiser=world.alice, idle_seconds=idle,
+    other = logins.start(session=session, organiser=world.alice, idle_seconds=idle,
                            absolute_seconds=absolute, now=start)
-    assert sessions.resume(session=session, raw=other, idle_seconds=idle,
+    assert logins.resume(session=session, raw=other, idle_seconds=idle,
                            now=start + idle) is None
     # Active every 20 minutes: alive until the absolute limit, then gone.
     now = start
     while now + 20 * 60 < start + absolute:
         now += 20 * 60
-        active = sessions.resume(session=session, raw=raw, idle_seconds=idle, now=now)
+        active = logins.resume(session=session, raw=raw, idle_seconds=idle, now=now)
         assert active is not None and active.organiser.id == world.alice.id
         assert active.record.idle_expiry <= start + absolute
-    assert sessions.resume(session=session, raw=raw, idle_seconds=idle,
+    assert logins.resume(session=session, raw=raw, idle_seconds=idle,
                            now=start + absolute) is None
 
 
@@ -458,9 +457,9 @@ def test_passwords_are_hashed_with_argon2id(session, world, clients):
 
 
 def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    raidwatch = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "raidwatch"
-    return subprocess.run([str(raidwatch), "organiser", "create", *argv], input=password + "\n",
-                          capture_output=True, text=True, env=cli_env(pub), timeout=60)
+    return subprocess.run([sys.executable, "-m", "server.cli", "organiser", "create", *argv],
+                          input=password + "\n", capture_output=True, text=True,
+                          env=cli_env(pub), timeout=60)
 
 
 def test_cli_creates_an_organiser_reading_the_password_from_stdin(pub, world, clients):

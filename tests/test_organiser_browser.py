@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from server.db import get_engine
-from server.maps.publish import render_maps
+from server.demo.history import run_demo
+from server.maps.drawing import render_maps
 from server.models import Network, Report
-from server.publishing.demo import run_demo
 from server.publishing.exports import to_csv
 from server.publishing.view_data import load_view
 from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH

@@ -27,10 +27,9 @@ from sqlmodel import Session, select
 from server.db import get_engine
 from server.intake.sealing import new_keypair
 from server.maps.csp import script_hashes
-from server.maps.publish import NAMES
-from server.models import Network, Report
+from server.maps.drawing import NAMES
+from server.models import Network, Organiser, Report
 from server.networks.links import create_network
-from server.organising.models import Organiser
 from server.publishing.jobs import publish_and_draw
 from server.publishing.view_data import WINDOWS, load_view
 from tests.organisers import (

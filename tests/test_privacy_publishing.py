@@ -21,8 +21,8 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from server.db import get_engine
+from server.demo.history import run_demo
 from server.models import BudgetLedger
-from server.publishing.demo import run_demo
 from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
 from server.publishing.purge import purge
 from server.publishing.release import Policy, publish, release_week

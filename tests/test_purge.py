@@ -58,12 +58,11 @@ def test_zero_retention_purges_the_day_after_release(settings, tmp_path, session
 
 
 def test_scheduler_runs_publish_then_purge_daily(pub, session):
-    import server.publishing.jobs  # noqa: F401  (registers the job, as `raidwatch serve` does)
-    from server.scheduler import DAILY_JOBS, Scheduler
+    from server.publishing.jobs import publish_and_purge
+    from server.scheduler import Scheduler
 
-    assert [job.__name__ for job in DAILY_JOBS].count("publish_and_purge") == 1
     add_report(session, make_network(session), day=MONDAY)
-    scheduler = Scheduler(pub)
+    scheduler = Scheduler(pub, daily_jobs=[publish_and_purge])
     scheduler.tick(pub.publish_hour - 1, RELEASED_ON)  # before the hour: nothing yet
     assert table_rows(pub, "SELECT count(*) FROM releases") == [(0,)]
     scheduler.tick(pub.publish_hour, RELEASED_ON)

@@ -250,8 +250,8 @@ def _intake(engine, net, *, day):
     """What intake does (server/intake/store.py), serialised with releases."""
     from sqlmodel import Session, select
 
+    from server.locking import hold_off_publisher
     from server.models import Release, Report
-    from server.publishing.lock import hold_off_publisher
     from server.weeks import iso_week
 
     with Session(engine) as session:
@@ -298,8 +298,8 @@ def test_a_release_waits_for_a_report_being_stored(pub, session):
     from sqlmodel import Session
 
     from server.db import get_engine
+    from server.locking import hold_off_publisher
     from server.models import Report
-    from server.publishing.lock import hold_off_publisher
 
     net = make_network(session)
     engine = get_engine(pub)

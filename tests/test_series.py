@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shapely
 
-from server.intake.gazetteer import Gazetteer
+from server.places.gazetteer import Gazetteer
 from server.publishing.series import plan_series
 from tests.synthetic import P, make_series, publishing_settings, table_rows
 

@@ -20,9 +20,9 @@ from server.intake.coarsen import (
     coarsen_point,
 )
 from server.intake.fields import validate_answers
-from server.intake.gazetteer import Gazetteer, Place
 from server.intake.store import create_report
 from server.models import Network
+from server.places.gazetteer import Gazetteer, Place
 
 
 @dataclass

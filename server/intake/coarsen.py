@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import h3
 
-from server.intake.gazetteer import Gazetteer, Place, Resolution
+from server.places.gazetteer import Gazetteer, Place, Resolution
 
 STORAGE_RESOLUTION = 7  # ~5 km² hexagons
 COORDINATE_DECIMALS = 2  # ~1 km: coordinates are rounded before any other use

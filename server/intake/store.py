@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 from server.intake.coarsen import CoarsePlace
 from server.intake.fields import Answers
 from server.intake.sealing import seal_note
+from server.locking import hold_off_publisher
 from server.models import Network, Release, Report, UsedFormToken
-from server.publishing.lock import hold_off_publisher
 from server.weeks import iso_week
 
 

@@ -8,8 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
-from server.models import Network
-from server.organising.models import Organiser, OrganiserNetwork
+from server.models import Network, Organiser, OrganiserNetwork
 
 # argon2-cffi's defaults are RFC 9106's "low memory" profile: argon2id, t=3, m=64 MiB, p=4.
 HASHER = PasswordHasher()

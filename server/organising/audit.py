@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from server.organising.models import AuditEntry
+from server.models import AuditEntry
 
 
 def record(*, session: Session, username: str, action: str, day: date, detail: str = "",

@@ -15,10 +15,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from server.models import Network, Release, Report
+from server.models import Network, Organiser, Release, Report
 from server.organising import audit
 from server.organising.accounts import may_see, visible_networks
-from server.organising.models import Organiser
 from server.publishing.incidents import ReportFacts, group_incidents
 from server.weeks import iso_week
 

@@ -12,14 +12,13 @@ from datetime import date
 from server.config import Settings
 from server.publishing.purge import purge
 from server.publishing.release import publish
-from server.scheduler import DAILY_JOBS
 
 log = logging.getLogger("raidwatch.publishing")
 
 
 def publish_and_draw(*, settings: Settings, as_of: date) -> list[str]:
     """Release every due week, then redraw the organiser maps if anything changed."""
-    from server.maps.publish import NAMES, map_file, render_maps
+    from server.maps.drawing import NAMES, map_file, render_maps
 
     released = publish(settings=settings, as_of=as_of)
     missing = any(not path.exists() for name in NAMES
@@ -36,7 +35,3 @@ def publish_and_purge(*, settings: Settings, today: date) -> None:
             log.info("released %d week(s): %s", len(released), ", ".join(released))
     finally:  # retention does not wait for a healthy publisher
         purge(settings=settings, as_of=today)
-
-
-if publish_and_purge not in DAILY_JOBS:
-    DAILY_JOBS.append(publish_and_purge)

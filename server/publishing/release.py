@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError
 
 from server.config import Settings
 from server.db import get_engine
-from server.intake.gazetteer import Gazetteer
+from server.locking import publisher_transaction
 from server.models import BudgetLedger, PublishedCount, Release, Report, TrendCount
+from server.places.gazetteer import Gazetteer
 from server.publishing.counting import ELSEWHERE, WeekTally, week_tally
 from server.publishing.incidents import SUPPORTING
-from server.publishing.lock import publisher_transaction
 from server.publishing.noise import noisy_counts
 from server.publishing.series import SeriesPlan, ensure_series, load_gazetteer, plan_series
 from server.weeks import iso_week, previous_weeks, week_end

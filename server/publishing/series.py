@@ -23,8 +23,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from server.config import Settings
-from server.intake.gazetteer import Gazetteer
+from server.locking import publisher_transaction
 from server.models import AreaSeries, PublicationArea, PublicationRegion
+from server.places.gazetteer import Gazetteer
 from server.publishing.areas import (
     AREA_RES,
     Partition,
@@ -32,7 +33,6 @@ from server.publishing.areas import (
     build_partition,
     region_polygons,
 )
-from server.publishing.lock import publisher_transaction
 
 MAX_NAME = 200
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
-from server.organising.models import Organiser, OrganiserSession
+from server.models import Organiser, OrganiserSession
 
 
 @dataclass(frozen=True)

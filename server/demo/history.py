@@ -19,11 +19,11 @@ from sqlmodel import Session
 
 from server.config import Settings
 from server.db import get_engine
+from server.demo.synthetic import History
 from server.models import Network, Release, Report
 from server.networks.links import create_network, link_path
 from server.publishing.release import is_due, publish
 from server.publishing.series import load_gazetteer
-from server.publishing.synthetic import History
 from server.weeks import iso_week, previous_weeks, week_end
 
 NETWORKS = (  # (name, counting rule): one network only counts confirmed or corroborated

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from server.config import Settings
 from server.db import session_scope
+from server.models import Organiser
 from server.organising.accounts import create_organiser
-from server.organising.models import Organiser
 
 
 def demo_organiser(*, settings: Settings) -> tuple[str, str]:

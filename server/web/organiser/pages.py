@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from server.organising.sessions import Active
+from server.organising.logins import Active
 from server.web.templating import templates
 
 

@@ -14,8 +14,7 @@ from datetime import date
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
-# SQLAlchemy's SQLite dialect turns this into ``CREATE TABLE ... WITHOUT ROWID``.
-NO_ROWID = {"sqlite_with_rowid": False}
+from server.models.base import NO_ROWID
 
 
 class Network(SQLModel, table=True):
@@ -168,6 +167,16 @@ class NamedArea(SQLModel, table=True):
     geometry: str  # GeoJSON, WGS84
 
 
-# Organiser tables live with the organiser code; importing them here registers them on the
-# same metadata wherever the models are loaded (migrations, tests, CLI).
-from server.organising import models as _organiser_models  # noqa: E402, F401
+# Organiser tables are defined beside these; re-exported so `server.models` names every table.
+from server.models.organisers import (  # noqa: E402  (after the tables they reference)
+    AuditEntry,
+    Organiser,
+    OrganiserNetwork,
+    OrganiserSession,
+)
+
+__all__ = [
+    "NO_ROWID", "AreaSeries", "AuditEntry", "BudgetLedger", "NamedArea", "Network", "Organiser",
+    "OrganiserNetwork", "OrganiserSession", "PublicationArea", "PublicationRegion",
+    "PublishedCount", "Release", "Report", "TrendCount", "UsedFormToken",
+]

@@ -12,15 +12,14 @@ from sqlmodel import select
 
 from server.deps import SessionDep, SettingsDep
 from server.intake.sealing import BadKey, parse_public_key
-from server.models import Network
+from server.models import Network, Organiser, OrganiserNetwork
 from server.networks.links import link_path, rotate_link
 from server.organising import audit
 from server.organising.accounts import AccountError, create_organiser, may_see, visible_networks
-from server.organising.models import Organiser, OrganiserNetwork
-from server.organising.sessions import Active, end_all
+from server.organising.logins import Active, end_all
 from server.publishing.incidents import RULES
-from server.web.organiser_auth import CheckedOrganiser, CurrentOrganiser
-from server.web.organiser_pages import page
+from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
+from server.web.organiser.pages import page
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
 

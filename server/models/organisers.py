@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Field, SQLModel
 
-from server.models import NO_ROWID
+from server.models.base import NO_ROWID
 
 
 class Organiser(SQLModel, table=True):

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 import h3
 
-from server.intake.gazetteer import Gazetteer, haversine_km
+from server.places.gazetteer import Gazetteer, haversine_km
 from server.weeks import week_start
 
 T = TypeVar("T")

@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from server.config import Settings
-from server.intake.gazetteer import Gazetteer
 from server.maps.outline import land_outline
 from server.maps.render import render_map
+from server.places.gazetteer import Gazetteer
 from server.publishing.series import load_gazetteer
 from server.publishing.view_data import WINDOWS, as_frame, load_view
 

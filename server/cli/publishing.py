@@ -14,8 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-import server.publishing.jobs  # noqa: F401  (registers the daily job with the scheduler)
-from server.cli import EXTENSIONS, command, fail, ready
+from server.cli.common import fail, ready
 from server.config import get_settings
 from server.db import get_engine
 from server.models import PublishedCount, Release
@@ -25,7 +24,6 @@ def _as_of(args: argparse.Namespace) -> date:
     return args.as_of or get_settings().today()
 
 
-@command("publish")
 def publish_command(args: argparse.Namespace) -> int:
     from server.publishing.jobs import publish_and_draw
 
@@ -35,7 +33,6 @@ def publish_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("releases")
 def releases_command(args: argparse.Namespace) -> int:
     settings = ready()
     releases, counts = Release.__table__, PublishedCount.__table__  # type: ignore[attr-defined]
@@ -58,7 +55,6 @@ def releases_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("export")
 def export_command(args: argparse.Namespace) -> int:
     from server.publishing.exports import to_csv, to_geojson
     from server.publishing.view_data import load_view
@@ -87,7 +83,6 @@ def _export_named(args: argparse.Namespace, view) -> int:
     return 0
 
 
-@command("purge")
 def purge_command(args: argparse.Namespace) -> int:
     from server.publishing.purge import purge
 
@@ -97,7 +92,6 @@ def purge_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("areas import")
 def areas_import_command(args: argparse.Namespace) -> int:
     from server.publishing.named_areas import import_named_areas
 
@@ -112,9 +106,8 @@ def areas_import_command(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("demo")
 def demo_command(args: argparse.Namespace) -> int:
-    from server.publishing.demo import NotEmpty, run_demo
+    from server.demo.history import NotEmpty, run_demo
 
     settings = ready()
     try:
@@ -122,8 +115,8 @@ def demo_command(args: argparse.Namespace) -> int:
                           force=args.force)
     except NotEmpty as exc:
         return fail(str(exc))
-    from server.maps.publish import render_maps
-    from server.organising.demo import demo_organiser
+    from server.demo.organiser import demo_organiser
+    from server.maps.drawing import render_maps
 
     render_maps(settings=settings)
     print(f"stored {result.reports} synthetic reports ({result.late} late); "
@@ -137,18 +130,22 @@ def demo_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="release every due week now")
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
+    p.set_defaults(handler=publish_command)
     p = sub.add_parser("releases", help="list frozen releases")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=releases_command)
     p = sub.add_parser("export", help="the view ending at the latest release")
     p.add_argument("--window", type=int, choices=(1, 4, 12), default=4)
     p.add_argument("--format", choices=("csv", "geojson"), default="csv")
     p.add_argument("--named-areas", nargs="?", const="", metavar="LAYER",
                    help="sum the view per imported named area (CSV)")
+    p.set_defaults(handler=export_command)
     p = sub.add_parser("purge", help="delete raw reports of weeks published long enough ago")
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
+    p.set_defaults(handler=purge_command)
     areas = sub.add_parser("areas", help="operator-supplied named areas").add_subparsers(
         dest="sub", required=True)
     p = areas.add_parser("import", help="load polygons from GeoJSON or GeoPackage")
@@ -156,10 +153,10 @@ def _parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--code-field", required=True)
     p.add_argument("--name-field", required=True)
     p.add_argument("--layer", help="layer name (default: the file name)")
+    p.set_defaults(handler=areas_import_command)
     p = sub.add_parser("demo", help="demo networks and a synthetic history (empty database)")
     p.add_argument("--force", action="store_true", help="even if the database is not empty")
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
     p.add_argument("--weeks", type=int, default=16, help=argparse.SUPPRESS)
+    p.set_defaults(handler=demo_command)
 
-
-EXTENSIONS.append(_parsers)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import h3
 
-from server.intake.gazetteer_tables import (
+from server.places.tables import (
     SAME_PLACE_KM,
     Entry,
     PointIndex,

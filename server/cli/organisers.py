@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from server.cli import EXTENSIONS, command, fail, ready
+from server.cli.common import fail, ready
 from server.db import session_scope
 
 
@@ -23,7 +23,6 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-@command("organiser create")
 def organiser_create(args: argparse.Namespace) -> int:
     from server.networks.links import network_by_slug
     from server.organising.accounts import AccountError, create_organiser
@@ -48,7 +47,7 @@ def organiser_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     organiser = sub.add_parser("organiser", help="organiser accounts").add_subparsers(
         dest="sub", required=True)
     p = organiser.add_parser("create", help="create an organiser; password from stdin")
@@ -58,5 +57,4 @@ def _parsers(sub: argparse._SubParsersAction) -> None:
                       help="a network this organiser looks after (repeatable)")
     role.add_argument("--admin", action="store_true", help="every network; manages organisers")
 
-
-EXTENSIONS.append(_parsers)
+    p.set_defaults(handler=organiser_create)

@@ -7,9 +7,9 @@ from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.deps import SenderDep, SessionDep, SettingsDep
-from server.organising import audit, sessions
+from server.organising import audit, logins
 from server.organising.accounts import authenticate
-from server.web.organiser_auth import (
+from server.web.organiser.auth import (
     CheckedOrganiser,
     clear_session_cookie,
     set_session_cookie,
@@ -59,7 +59,7 @@ def login(
         throttle.failed(username=username, address=sender)
         return _login_page(request, settings, "That username and password do not match.",
                            username, 401)
-    raw = sessions.start(session=session, organiser=organiser,
+    raw = logins.start(session=session, organiser=organiser,
                          idle_seconds=settings.session_idle_minutes * 60,
                          absolute_seconds=settings.session_absolute_hours * 3600)
     audit.record(session=session, username=organiser.username, action="login",
@@ -73,9 +73,9 @@ def login(
 def logout(request: Request, active: CheckedOrganiser, session: SessionDep,
            settings: SettingsDep):
     """End this session."""
-    from server.web.organiser_auth import cookie_name
+    from server.web.organiser.auth import cookie_name
 
-    sessions.end(session=session, raw=request.cookies.get(cookie_name(request, settings), ""))
+    logins.end(session=session, raw=request.cookies.get(cookie_name(request, settings), ""))
     audit.record(session=session, username=active.organiser.username, action="logout",
                  day=settings.today())
     response = RedirectResponse("/login", status_code=303)
@@ -87,7 +87,7 @@ def logout(request: Request, active: CheckedOrganiser, session: SessionDep,
 def logout_everywhere(request: Request, active: CheckedOrganiser, session: SessionDep,
                       settings: SettingsDep):
     """End every session of this organiser, on every device."""
-    count = sessions.end_all(session=session, organiser=active.organiser)
+    count = logins.end_all(session=session, organiser=active.organiser)
     audit.record(session=session, username=active.organiser.username,
                  action="logout everywhere", day=settings.today(), detail=f"{count} sessions")
     response = RedirectResponse("/login", status_code=303)

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from server.config import Settings
 from server.deps import SessionDep, SettingsDep
-from server.organising import sessions
-from server.organising.sessions import Active
+from server.organising import logins
+from server.organising.logins import Active
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -52,7 +52,7 @@ def clear_session_cookie(response: Response, request: Request, settings: Setting
 
 def current_organiser(request: Request, session: SessionDep, settings: SettingsDep) -> Active:
     raw = request.cookies.get(cookie_name(request, settings), "")
-    active = sessions.resume(session=session, raw=raw,
+    active = logins.resume(session=session, raw=raw,
                              idle_seconds=settings.session_idle_minutes * 60)
     if active is None:
         raise LoginRequired()
@@ -70,7 +70,7 @@ async def checked_organiser(request: Request, active: CurrentOrganiser) -> Activ
         form = await request.form()
         value = form.get("csrf_token", "")
         submitted = value if isinstance(value, str) else ""
-    if not sessions.csrf_matches(active.record, submitted):
+    if not logins.csrf_matches(active.record, submitted):
         raise CsrfFailed()
     return active
 

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from server.deps import SessionDep, SettingsDep
 from server.intake.fields import CHOICES
 from server.organising.moderation import moderate, moderation_rows, status_counts
-from server.web.organiser_auth import CheckedOrganiser, CurrentOrganiser
-from server.web.organiser_pages import is_htmx, page
+from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
+from server.web.organiser.pages import is_htmx, page
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
 

@@ -1,82 +1,17 @@
-"""The ``raidwatch`` command line for operators: serve, networks, notes, status.
-
-Batch work (publishing, purging) also runs from here, outside any request.
-"""
+"""`raidwatch network ...` and `raidwatch notes decrypt`: member links and sealed notes."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
-from server.config import Settings, get_settings
-from server.db import migrate, session_scope
-
-Handler = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, Handler] = {}
+from server.cli.common import fail, ready
+from server.db import session_scope
 
 
-def command(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        COMMANDS[name] = fn
-        return fn
-    return register
-
-
-def ready() -> Settings:
-    """The settings, with the database migrated to head: what every command starts with."""
-    settings = get_settings()
-    migrate(settings)
-    return settings
-
-
-def fail(message: str) -> int:
-    print(f"raidwatch: {message}", file=sys.stderr)
-    return 2
-
-
-@command("serve")
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.app import create_app
-    from server.logs import UVICORN_LOG_CONFIG
-    from server.scheduler import start_scheduler
-
-    settings = ready()
-    app = create_app(settings)
-    if settings.scheduler:
-        start_scheduler(app)
-    print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                log_config=UVICORN_LOG_CONFIG, server_header=False, date_header=False)
-    return 0
-
-
-@command("status")
-def status(args: argparse.Namespace) -> int:
-    from server.models import Network, Release, Report
-
-    settings = ready()
-    with session_scope(settings) as session:
-        counts = {
-            "networks": session.exec(select(func.count()).select_from(Network)).one(),
-            "reports": session.exec(select(func.count()).select_from(Report)).one(),
-            "releases": session.exec(select(func.count()).select_from(Release)).one(),
-        }
-    if args.json:
-        print(json.dumps(counts))
-    else:
-        for name, value in counts.items():
-            print(f"{name}: {value}")
-    return 0
-
-
-@command("network create")
 def network_create(args: argparse.Namespace) -> int:
     from server.networks.links import create_network, link_path
 
@@ -88,7 +23,6 @@ def network_create(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("network rotate")
 def network_rotate(args: argparse.Namespace) -> int:
     from server.networks.links import link_path, network_by_slug, rotate_link
 
@@ -103,7 +37,6 @@ def network_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("network set-key")
 def network_set_key(args: argparse.Namespace) -> int:
     from server.intake.sealing import BadKey, parse_public_key
     from server.networks.links import network_by_slug
@@ -124,7 +57,6 @@ def network_set_key(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("network keygen")
 def network_keygen(args: argparse.Namespace) -> int:
     from server.intake.sealing import new_keypair
 
@@ -139,7 +71,6 @@ def network_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("network list")
 def network_list(args: argparse.Namespace) -> int:
     from server.models import Network
 
@@ -151,7 +82,6 @@ def network_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("notes decrypt")
 def notes_decrypt(args: argparse.Namespace) -> int:
     from nacl.exceptions import CryptoError
 
@@ -176,63 +106,26 @@ def notes_decrypt(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="raidwatch", description=__doc__)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-
-    p = sub.add_parser("serve", help="migrate, then serve web, API and scheduler")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p = sub.add_parser("status", help="counts for operators")
-    p.add_argument("--json", action="store_true")
-
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     network = sub.add_parser("network", help="networks and member links").add_subparsers(
         dest="sub", required=True)
     p = network.add_parser("create", help="create a network; prints its member link")
     p.add_argument("name")
+    p.set_defaults(handler=network_create)
     p = network.add_parser("rotate", help="new member link; the old one stops working")
     p.add_argument("slug")
+    p.set_defaults(handler=network_rotate)
     p = network.add_parser("set-key", help="seal notes to this public key")
     p.add_argument("slug")
     p.add_argument("pubfile")
+    p.set_defaults(handler=network_set_key)
     p = network.add_parser("keygen",
                            help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)")
     p.add_argument("prefix")
-    network.add_parser("list", help="list networks")
+    p.set_defaults(handler=network_keygen)
+    network.add_parser("list", help="list networks").set_defaults(handler=network_list)
 
     notes = sub.add_parser("notes", help="sealed notes").add_subparsers(dest="sub", required=True)
     p = notes.add_parser("decrypt", help="open the notes sealed to a key (run offline)")
     p.add_argument("--key", required=True, help="file holding the private key")
-
-    for extend in EXTENSIONS:
-        extend(sub)
-    return parser
-
-
-# Later modules (publishing, organisers, demo) add their sub-commands here.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    _load_extensions()
-    args = build_parser().parse_args(argv)
-    name = args.cmd + (f" {args.sub}" if getattr(args, "sub", None) else "")
-    try:
-        return COMMANDS[name](args)
-    except ValueError as exc:  # settings refused (e.g. a default secret in production)
-        return fail(str(exc))
-
-
-def _load_extensions() -> None:
-    import importlib
-
-    for module in ("server.publishing.commands", "server.organising.commands"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    p.set_defaults(handler=notes_decrypt)

@@ -12,16 +12,16 @@ from sqlmodel import select
 
 from server.deps import SessionDep, SettingsDep
 from server.maps.csp import map_csp
-from server.maps.publish import map_file
+from server.maps.drawing import map_file
 from server.models import Release
 from server.organising.accounts import visible_networks
 from server.organising.trends import trend_series
 from server.publishing.exports import to_csv, to_geojson
 from server.publishing.schedule import next_release
 from server.publishing.view_data import WINDOWS, load_view
-from server.web.charts import line_chart
-from server.web.organiser_auth import CurrentOrganiser
-from server.web.organiser_pages import page
+from server.web.organiser.auth import CurrentOrganiser
+from server.web.organiser.charts import line_chart
+from server.web.organiser.pages import page
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
 

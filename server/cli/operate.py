@@ -1,0 +1,58 @@
+"""`raidwatch serve` and `raidwatch status`: running the service and counting what it holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sqlmodel import func, select
+
+from server.cli.common import ready
+from server.db import session_scope
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.logs import UVICORN_LOG_CONFIG
+    from server.publishing.jobs import publish_and_purge
+    from server.scheduler import start_scheduler
+
+    settings = ready()
+    app = create_app(settings)
+    if settings.scheduler:
+        start_scheduler(app, daily_jobs=[publish_and_purge])
+    print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
+                log_config=UVICORN_LOG_CONFIG, server_header=False, date_header=False)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    from server.models import Network, Release, Report
+
+    settings = ready()
+    with session_scope(settings) as session:
+        counts = {
+            "networks": session.exec(select(func.count()).select_from(Network)).one(),
+            "reports": session.exec(select(func.count()).select_from(Report)).one(),
+            "releases": session.exec(select(func.count()).select_from(Release)).one(),
+        }
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        for name, value in counts.items():
+            print(f"{name}: {value}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="migrate, then serve web, API and scheduler")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(handler=serve)
+    p = sub.add_parser("status", help="counts for operators")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=status)

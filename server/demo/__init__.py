@@ -1,0 +1,1 @@
+"""Demo and synthetic data: `raidwatch demo`, and the realistic history benchmarks replay."""

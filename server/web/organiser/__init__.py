@@ -1,0 +1,1 @@
+"""Organiser pages: login, dashboard, moderation, network and account management."""
