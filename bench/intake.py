@@ -36,15 +36,28 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(env="test", data_dir=Path(tmp), secret_key="bench-" + "x" * 40,
-                            rate_limit_per_link=0, burst_limit=0, scheduler=False)
+        settings = Settings(
+            env="test",
+            data_dir=Path(tmp),
+            secret_key="bench-" + "x" * 40,
+            rate_limit_per_link=0,
+            burst_limit=0,
+            scheduler=False,
+        )
         migrate(settings)
         with session_scope(settings) as session:
             _, token = create_network(session=session, name="Bench", key=settings.key())
         app = create_app(settings)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=8765,
-                                               access_log=False, log_config=UVICORN_LOG_CONFIG,
-                                               lifespan="off"))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=8765,
+                access_log=False,
+                log_config=UVICORN_LOG_CONFIG,
+                lifespan="off",
+            )
+        )
         threading.Thread(target=server.run, daemon=True).start()
         while not server.started:
             time.sleep(0.05)
@@ -54,16 +67,25 @@ def main() -> None:
             print("member form")
             print(f"  html  {len(form):6d} bytes  ({len(gzip.compress(form)):5d} gzipped)")
             print(f"  css   {len(css):6d} bytes  ({len(gzip.compress(css)):5d} gzipped)")
-            print(f"  total {len(form) + len(css):6d} bytes  "
-                  f"({len(gzip.compress(form)) + len(gzip.compress(css)):5d} gzipped)")
+            print(
+                f"  total {len(form) + len(css):6d} bytes  "
+                f"({len(gzip.compress(form)) + len(gzip.compress(css)):5d} gzipped)"
+            )
             latencies = []
             day = (date.today() - timedelta(days=2)).isoformat()
             headers = {"Authorization": f"Bearer {token}"}
             started = time.perf_counter()
             for i in range(args.n):
-                body = {"occurred_on": day, "time_of_day": "morning", "place": PLACES[i % 8],
-                        "setting": "workplace", "officers": "3-5", "vehicles": "1",
-                        "detained": "unknown", "source": "saw_it"}
+                body = {
+                    "occurred_on": day,
+                    "time_of_day": "morning",
+                    "place": PLACES[i % 8],
+                    "setting": "workplace",
+                    "officers": "3-5",
+                    "vehicles": "1",
+                    "detained": "unknown",
+                    "source": "saw_it",
+                }
                 t0 = time.perf_counter()
                 response = client.post("/api/v1/reports", json=body, headers=headers)
                 latencies.append(time.perf_counter() - t0)

@@ -41,23 +41,38 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="100,000 reports")
-    parser.add_argument("--spread-weeks", type=int, default=1,
-                        help="spread the reports over this many weeks ending with the week")
-    parser.add_argument("--database-url", default="", help="an empty database (default: "
-                        "SQLite in a temporary folder)")
+    parser.add_argument(
+        "--spread-weeks",
+        type=int,
+        default=1,
+        help="spread the reports over this many weeks ending with the week",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an empty database (default: SQLite in a temporary folder)",
+    )
     args = parser.parse_args()
     total = 100_000 if args.quick else args.reports
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(env="test", data_dir=Path(tmp), secret_key="bench-" + "x" * 40,
-                            database_url=args.database_url, scheduler=False)
+        settings = Settings(
+            env="test",
+            data_dir=Path(tmp),
+            secret_key="bench-" + "x" * 40,
+            database_url=args.database_url,
+            scheduler=False,
+        )
         migrate(settings)
         engine = get_engine(settings)
         with engine.connect() as conn:
             if conn.execute(select(func.count()).select_from(Report)).scalar_one():
                 sys.exit("bench/publish: the database is not empty")
         kind = engine.dialect.name
-        print(f"bench/publish on {kind}: {total:,} raw reports over {args.spread_weeks} "
-              f"week(s) ending {WEEK}", flush=True)
+        print(
+            f"bench/publish on {kind}: {total:,} raw reports over {args.spread_weeks} "
+            f"week(s) ending {WEEK}",
+            flush=True,
+        )
         network_ids, _ = create_demo_networks(settings=settings)
         gazetteer = load_gazetteer(settings)
         history = History(gazetteer=gazetteer, networks=len(network_ids))
@@ -65,26 +80,40 @@ def main() -> None:
         started, stored, n = time.perf_counter(), 0, 0
         while stored < total:
             drawn = history.week(weeks[n % len(weeks)], visits=BATCH_VISITS)
-            stored += store(engine=engine, rows=drawn.on_time[:total - stored],
-                            network_ids=network_ids)
+            stored += store(
+                engine=engine, rows=drawn.on_time[: total - stored], network_ids=network_ids
+            )
             n += 1
         print(f"  stored {stored:,} reports in {time.perf_counter() - started:.0f} s")
         with engine.connect() as conn:
-            in_week = conn.execute(select(func.count()).select_from(Report).where(
-                Report.occurred_on >= week_end(WEEK) - timedelta(days=6))).scalar_one()
+            in_week = conn.execute(
+                select(func.count())
+                .select_from(Report)
+                .where(Report.occurred_on >= week_end(WEEK) - timedelta(days=6))
+            ).scalar_one()
         plan = plan_series(gazetteer=gazetteer, min_postcodes=settings.min_postcodes)
         t0 = time.perf_counter()
         series_id = ensure_series(engine=engine, plan=plan, gazetteer=gazetteer)
-        print(f"  publication areas: {len(plan.partition.areas())} "
-              f"(built and stored once, {time.perf_counter() - t0:.1f} s)")
+        print(
+            f"  publication areas: {len(plan.partition.areas())} "
+            f"(built and stored once, {time.perf_counter() - t0:.1f} s)"
+        )
         as_of = week_end(WEEK) + timedelta(days=max(settings.delay_days, 1))
         with PeakRSS() as peak:
             t0 = time.perf_counter()
-            assert release_week(engine=engine, plan=plan, series_id=series_id, week=WEEK,
-                                as_of=as_of, policy=Policy.of(settings))
+            assert release_week(
+                engine=engine,
+                plan=plan,
+                series_id=series_id,
+                week=WEEK,
+                as_of=as_of,
+                policy=Policy.of(settings),
+            )
             elapsed = time.perf_counter() - t0
-        print(f"  release of {WEEK} ({in_week:,} reports in that week): {elapsed:.1f} s, "
-              f"peak memory +{peak.mb:.0f} MB (process peak {peak.total_mb:.0f} MB)")
+        print(
+            f"  release of {WEEK} ({in_week:,} reports in that week): {elapsed:.1f} s, "
+            f"peak memory +{peak.mb:.0f} MB (process peak {peak.total_mb:.0f} MB)"
+        )
         engine.dispose()
 
 

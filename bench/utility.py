@@ -59,19 +59,28 @@ def main() -> None:
     if args.setting:
         epsilon, k, p = args.setting.split(",")
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(env="test", data_dir=Path(tmp), secret_key="bench-" + "x" * 40,
-                                epsilon=float(epsilon), k=int(k), min_postcodes=int(p),
-                                scheduler=False)
+            settings = Settings(
+                env="test",
+                data_dir=Path(tmp),
+                secret_key="bench-" + "x" * 40,
+                epsilon=float(epsilon),
+                k=int(k),
+                min_postcodes=int(p),
+                scheduler=False,
+            )
             run(settings, weeks=weeks, per_week=per_week, seed=args.seed)
             get_engine(settings).dispose()
         return
-    print(f"bench/utility: {len(weeks)} weeks {weeks[0]}..{weeks[-1]}, ~{per_week} synthetic "
-          f"visits a week (seed {args.seed}), the same history for every setting; SQLite",
-          flush=True)
+    print(
+        f"bench/utility: {len(weeks)} weeks {weeks[0]}..{weeks[-1]}, ~{per_week} synthetic "
+        f"visits a week (seed {args.seed}), the same history for every setting; SQLite",
+        flush=True,
+    )
     for epsilon, k, p in SETTINGS:
         # A fresh process per setting, so each memory figure starts from the same baseline.
-        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--setting",
-                        f"{epsilon},{k},{p}"], check=True)
+        subprocess.run(
+            [sys.executable, __file__, *sys.argv[1:], "--setting", f"{epsilon},{k},{p}"], check=True
+        )
 
 
 def run(settings: Settings, *, weeks: list[str], per_week: int, seed: int) -> None:
@@ -93,13 +102,14 @@ def run(settings: Settings, *, weeks: list[str], per_week: int, seed: int) -> No
     true, noisy, epsilons = _counts(settings, plan.partition, weeks)
     regions = {area: plan.partition.region_of(area) for area in plan.partition.areas()}
     incidents = sum(sum(week.values()) for week in true.values())
-    print(f"\nε={settings.epsilon} k={settings.k} P={settings.min_postcodes}: "
-          f"{len(regions)} areas, {incidents} true incidents "
-          f"({sum(true[w][ELSEWHERE] for w in weeks)} outside any area); publishing "
-          f"{len(weeks)} weeks took {elapsed:.1f} s, peak memory +{peak.mb:.0f} MB "
-          f"(process peak {peak.total_mb:.0f} MB)")
-    print("window  views  rows/view  in shown area  in area|region  false rows/view  "
-          "MAE/row")
+    print(
+        f"\nε={settings.epsilon} k={settings.k} P={settings.min_postcodes}: "
+        f"{len(regions)} areas, {incidents} true incidents "
+        f"({sum(true[w][ELSEWHERE] for w in weeks)} outside any area); publishing "
+        f"{len(weeks)} weeks took {elapsed:.1f} s, peak memory +{peak.mb:.0f} MB "
+        f"(process peak {peak.total_mb:.0f} MB)"
+    )
+    print("window  views  rows/view  in shown area  in area|region  false rows/view  MAE/row")
     for window in (1, 4, 12):
         if window <= len(weeks):
             print(_window_line(window, weeks, true, noisy, epsilons, regions, settings.k))
@@ -110,7 +120,7 @@ def _window_line(window, weeks, true, noisy, epsilons, regions, k) -> str:  # ty
     covered_area = covered_any = total = 0
     errors: list[int] = []
     for end in range(window - 1, len(weeks)):
-        span = weeks[end - window + 1:end + 1]
+        span = weeks[end - window + 1 : end + 1]
         t_sum: dict[str, int] = defaultdict(int)
         n_sum: dict[str, int] = defaultdict(int)
         for week in span:
@@ -118,8 +128,12 @@ def _window_line(window, weeks, true, noisy, epsilons, regions, k) -> str:  # ty
                 t_sum[area] += count
             for area, count in noisy[week].items():
                 n_sum[area] += count
-        view = build_view(area_sums={a: n_sum[a] for a in regions}, area_region=regions, k=k,
-                          sigma=window_sigma(epsilons[w] for w in span))
+        view = build_view(
+            area_sums={a: n_sum[a] for a in regions},
+            area_region=regions,
+            k=k,
+            sigma=window_sigma(epsilons[w] for w in span),
+        )
         views += 1
         total += sum(t_sum.values())
         for area, shown in view.shown_areas.items():
@@ -134,8 +148,10 @@ def _window_line(window, weeks, true, noisy, epsilons, regions, k) -> str:  # ty
         rows += len(view.shown_areas) + len(view.shown_regions)
     covered_any += covered_area
     mae = sum(errors) / len(errors) if errors else float("nan")
-    return (f"{window:>6}  {views:>5}  {rows / views:>9.1f}  {covered_area / total:>13.0%}  "
-            f"{covered_any / total:>14.0%}  {false / views:>15.2f}  {mae:>7.2f}")
+    return (
+        f"{window:>6}  {views:>5}  {rows / views:>9.1f}  {covered_area / total:>13.0%}  "
+        f"{covered_any / total:>14.0%}  {false / views:>15.2f}  {mae:>7.2f}"
+    )
 
 
 def _counts(settings, partition, weeks):  # type: ignore[no-untyped-def]
@@ -147,8 +163,11 @@ def _counts(settings, partition, weeks):  # type: ignore[no-untyped-def]
             true[week] = week_counts(conn=conn, week=week, partition=partition)
             row = conn.execute(select(releases).where(releases.c.week == week)).one()
             epsilons[week] = row.epsilon
-            noisy[week] = dict(conn.execute(select(counts.c.area, counts.c.count)
-                                            .where(counts.c.release_id == row.id)).all())
+            noisy[week] = dict(
+                conn.execute(
+                    select(counts.c.area, counts.c.count).where(counts.c.release_id == row.id)
+                ).all()
+            )
     return true, noisy, epsilons
 
 

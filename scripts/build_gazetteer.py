@@ -57,29 +57,54 @@ UK_POPULATION = 67_596_281
 # Councils created after 2021 or outside England and Wales, absent from the authorities
 # package (GSS codes as used by the 2025 postcode directory).
 MISSING_AUTHORITIES = {
-    "E06000063": "Cumberland", "E06000064": "Westmorland and Furness",
-    "E06000065": "North Yorkshire", "E06000066": "Somerset",
-    "E08000038": "Barnsley", "E08000039": "Sheffield",
+    "E06000063": "Cumberland",
+    "E06000064": "Westmorland and Furness",
+    "E06000065": "North Yorkshire",
+    "E06000066": "Somerset",
+    "E08000038": "Barnsley",
+    "E08000039": "Sheffield",
     "N09000001": "Antrim and Newtownabbey",
-    "N09000002": "Armagh City, Banbridge and Craigavon", "N09000003": "Belfast",
-    "N09000004": "Causeway Coast and Glens", "N09000005": "Derry City and Strabane",
-    "N09000006": "Fermanagh and Omagh", "N09000007": "Lisburn and Castlereagh",
-    "N09000008": "Mid and East Antrim", "N09000009": "Mid Ulster",
-    "N09000010": "Newry, Mourne and Down", "N09000011": "Ards and North Down",
-    "S12000005": "Clackmannanshire", "S12000006": "Dumfries and Galloway",
-    "S12000008": "East Ayrshire", "S12000010": "East Lothian",
-    "S12000011": "East Renfrewshire", "S12000013": "Na h-Eileanan Siar",
-    "S12000014": "Falkirk", "S12000017": "Highland", "S12000018": "Inverclyde",
-    "S12000019": "Midlothian", "S12000020": "Moray", "S12000021": "North Ayrshire",
-    "S12000023": "Orkney Islands", "S12000026": "Scottish Borders",
-    "S12000027": "Shetland Islands", "S12000028": "South Ayrshire",
-    "S12000029": "South Lanarkshire", "S12000030": "Stirling",
-    "S12000033": "Aberdeen City", "S12000034": "Aberdeenshire",
-    "S12000035": "Argyll and Bute", "S12000036": "City of Edinburgh",
-    "S12000038": "Renfrewshire", "S12000039": "West Dunbartonshire",
-    "S12000040": "West Lothian", "S12000041": "Angus", "S12000042": "Dundee City",
-    "S12000045": "East Dunbartonshire", "S12000047": "Fife",
-    "S12000048": "Perth and Kinross", "S12000049": "Glasgow City",
+    "N09000002": "Armagh City, Banbridge and Craigavon",
+    "N09000003": "Belfast",
+    "N09000004": "Causeway Coast and Glens",
+    "N09000005": "Derry City and Strabane",
+    "N09000006": "Fermanagh and Omagh",
+    "N09000007": "Lisburn and Castlereagh",
+    "N09000008": "Mid and East Antrim",
+    "N09000009": "Mid Ulster",
+    "N09000010": "Newry, Mourne and Down",
+    "N09000011": "Ards and North Down",
+    "S12000005": "Clackmannanshire",
+    "S12000006": "Dumfries and Galloway",
+    "S12000008": "East Ayrshire",
+    "S12000010": "East Lothian",
+    "S12000011": "East Renfrewshire",
+    "S12000013": "Na h-Eileanan Siar",
+    "S12000014": "Falkirk",
+    "S12000017": "Highland",
+    "S12000018": "Inverclyde",
+    "S12000019": "Midlothian",
+    "S12000020": "Moray",
+    "S12000021": "North Ayrshire",
+    "S12000023": "Orkney Islands",
+    "S12000026": "Scottish Borders",
+    "S12000027": "Shetland Islands",
+    "S12000028": "South Ayrshire",
+    "S12000029": "South Lanarkshire",
+    "S12000030": "Stirling",
+    "S12000033": "Aberdeen City",
+    "S12000034": "Aberdeenshire",
+    "S12000035": "Argyll and Bute",
+    "S12000036": "City of Edinburgh",
+    "S12000038": "Renfrewshire",
+    "S12000039": "West Dunbartonshire",
+    "S12000040": "West Lothian",
+    "S12000041": "Angus",
+    "S12000042": "Dundee City",
+    "S12000045": "East Dunbartonshire",
+    "S12000047": "Fife",
+    "S12000048": "Perth and Kinross",
+    "S12000049": "Glasgow City",
     "S12000050": "North Lanarkshire",
 }
 # Council names hold commas ("Newry, Mourne and Down"), so context parts are split by "; ".
@@ -129,14 +154,17 @@ def load_postcodes() -> pd.DataFrame:
         )
     # A postcode is written outward + space(s) + a three-character inward code.
     district = df["pcd"].str[:-3].str.strip()
-    out = pd.DataFrame({"district": district, "laua": df["laua"].astype(str),
-                        "lat": lat, "lng": lng})
+    out = pd.DataFrame(
+        {"district": district, "laua": df["laua"].astype(str), "lat": lat, "lng": lng}
+    )
     inside = out["lat"].between(49.8, 61.0) & out["lng"].between(-8.7, 2.0)
     out = out[inside & out["district"].str.fullmatch(OUTWARD)].reset_index(drop=True)
     out["res8"] = [h3.latlng_to_cell(a, b, 8) for a, b in zip(out["lat"], out["lng"], strict=True)]
-    for reason, find in (("split by a recoding", withdrawn_districts),
-                         ("moved to another area", transferred_districts),
-                         ("PO-box / single-organisation", po_box_districts)):
+    for reason, find in (
+        ("split by a recoding", withdrawn_districts),
+        ("moved to another area", transferred_districts),
+        ("PO-box / single-organisation", po_box_districts),
+    ):
         dropped = find(out)
         print(f"dropping {len(dropped)} districts {reason}: {' '.join(sorted(dropped))}")
         out = out[~out["district"].isin(dropped)].reset_index(drop=True)
@@ -177,7 +205,7 @@ def transferred_districts(pcs: pd.DataFrame) -> set[str]:
     twins: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for districts in by_number.values():
         for i, a in enumerate(districts):
-            for b in districts[i + 1:]:
+            for b in districts[i + 1 :]:
                 (alat, alng), (blat, blng) = centroids.loc[a], centroids.loc[b]
                 if abs(alat - blat) < 0.01 and abs(alng - blng) < 0.015:
                     areas = (a.rstrip("0123456789"), b.rstrip("0123456789"))
@@ -272,24 +300,41 @@ def build(out_dir: Path) -> None:
     districts = []
     for district, group in pcs.groupby("district", sort=False):
         authority = Counter(group["authority"]).most_common(1)[0][0]
-        districts.append([district, rounded(group["lat"].mean()), rounded(group["lng"].mean()),
-                          len(group), authority])
+        districts.append(
+            [
+                district,
+                rounded(group["lat"].mean()),
+                rounded(group["lng"].mean()),
+                len(group),
+                authority,
+            ]
+        )
     districts.sort(key=lambda row: district_sort_key(str(row[0])))
-    write_csv(out_dir / "uk_districts.csv",
-              ["district", "lat", "lng", "postcodes", "authority"], districts)
+    write_csv(
+        out_dir / "uk_districts.csv",
+        ["district", "lat", "lng", "postcodes", "authority"],
+        districts,
+    )
 
     # Resolution-6 counts come from each postcode's own point, via its res-8 cell; res-7
     # cells serve the authority look-up of GeoNames places below.
     res7 = [h3.cell_to_parent(cell, 7) for cell in pcs["res8"]]
     res6 = Counter(h3.cell_to_parent(cell, 6) for cell in res7)
-    write_csv(out_dir / "uk_res6_postcodes.csv", ["cell", "postcodes"],
-              [[cell, count] for cell, count in sorted(res6.items())])
+    write_csv(
+        out_dir / "uk_res6_postcodes.csv",
+        ["cell", "postcodes"],
+        [[cell, count] for cell, count in sorted(res6.items())],
+    )
 
     # Places: every council at its postcode centroid, then GeoNames towns.
     councils = {
-        names[code][0]: PlaceRow(names[code][0], rounded(group["lat"].mean()),
-                                 rounded(group["lng"].mean()), len(group),
-                                 context_for(code, names, own=True))
+        names[code][0]: PlaceRow(
+            names[code][0],
+            rounded(group["lat"].mean()),
+            rounded(group["lng"].mean()),
+            len(group),
+            context_for(code, names, own=True),
+        )
         for code, group in pcs.groupby("laua", sort=True)
     }
     places = list(councils.values())
@@ -314,19 +359,29 @@ def build(out_dir: Path) -> None:
             estimate = max(estimate, council.postcodes)
         # A city bigger than the council it sits in (London in Westminster) is not
         # usefully described by that council.
-        places.append(PlaceRow(city["name"], rounded(city["latitude"]),
-                               rounded(city["longitude"]), estimate,
-                               context_for(code, names, own=estimate > council.postcodes)))
+        places.append(
+            PlaceRow(
+                city["name"],
+                rounded(city["latitude"]),
+                rounded(city["longitude"]),
+                estimate,
+                context_for(code, names, own=estimate > council.postcodes),
+            )
+        )
     places.extend(_council_part_aliases(councils, names, towns_in))
     heaviest = {row.name: row for row in sorted(places, key=lambda row: row.postcodes)}
-    places.extend(heaviest[target]._replace(name=alias)
-                  for alias, target in ALIASES.items() if target in heaviest)
+    places.extend(
+        heaviest[target]._replace(name=alias)
+        for alias, target in ALIASES.items()
+        if target in heaviest
+    )
     places.sort(key=lambda row: (row.name.casefold(), -row.postcodes, row.context))
     write_csv(out_dir / "uk_places.csv", list(PlaceRow._fields), places)
 
 
-def _council_part_aliases(councils: dict[str, PlaceRow], names: dict[str, tuple[str, str]],
-                          towns_in: dict[str, set[str]]) -> list[PlaceRow]:
+def _council_part_aliases(
+    councils: dict[str, PlaceRow], names: dict[str, tuple[str, str]], towns_in: dict[str, set[str]]
+) -> list[PlaceRow]:
     """'Kensington and Chelsea' is also what people mean by 'Kensington' or 'Chelsea'.
 
     Each part of a joined council name becomes a name for the whole council, unless a

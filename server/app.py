@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         storage=settings.rate_limit_storage,
     )
     app.state.login_throttle = LoginThrottle(
-        per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage)
+        per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage
+    )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
     mount_assets(app)
@@ -65,9 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed):
-        return HTMLResponse("<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
-                            "is out of date. Go back, reload the page and try again.</p>",
-                            status_code=403)
+        return HTMLResponse(
+            "<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
+            "is out of date. Go back, reload the page and try again.</p>",
+            status_code=403,
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -80,24 +83,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return organiser_error(request, exc.status_code, str(exc.detail))
         if exc.status_code == 404 and not request.url.path.startswith("/api/"):
             return member.not_found(request)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"detail": exc.detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         if request.url.path.startswith(ORGANISER_PREFIXES):
-            return organiser_error(request, 422, "That address has a value this page does not "
-                                   "understand.")
+            return organiser_error(
+                request, 422, "That address has a value this page does not understand."
+            )
         # The default handler echoes the input back; ours names fields only.
-        fields = [{"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
-                  for e in exc.errors()]
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
         return JSONResponse({"detail": fields}, status_code=422)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception):
         # Log the exception type only: a traceback's locals or message could hold answers.
         log.error("unhandled %s", type(exc).__name__)
-        return HTMLResponse("<!doctype html><title>Error</title><h1>Something went wrong</h1>"
-                            "<p>Nothing was saved. Please try again.</p>", status_code=500)
+        return HTMLResponse(
+            "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
+            "<p>Nothing was saved. Please try again.</p>",
+            status_code=500,
+        )
 
     return app

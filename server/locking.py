@@ -56,5 +56,6 @@ def hold_off_publisher(session: Session) -> None:
     """
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"),
-                        {"key": PUBLISHER_LOCK_KEY})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": PUBLISHER_LOCK_KEY}
+        )

@@ -10,8 +10,14 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 # As root in a sandbox with no network but loopback: no sandbox, and no background calls
 # to Google's hosts (refused here, and a third-party request in any case).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Collects Content-Security-Policy violations in the page, for the tests to read.
 CSP_WATCH = """
@@ -23,6 +29,8 @@ document.addEventListener("securitypolicyviolation", e =>
 # Skipped on a developer machine without chromium; in CI (CI=true) a missing browser fails.
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
-                       reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and os.environ.get("CI") != "true",
+        reason="Debian's chromium is not installed",
+    ),
 ]

@@ -36,8 +36,10 @@ def _pg_admin_url() -> str:
 
 
 def _pg_exec(sql: str) -> None:
-    engine = create_engine(_pg_admin_url().replace("postgresql://", "postgresql+psycopg://"),
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        _pg_admin_url().replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
     with engine.connect() as conn:
         conn.execute(text(sql))
     engine.dispose()
@@ -51,8 +53,12 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')
         _pg_exec(f'CREATE DATABASE "{name}"')
         url = PG_URL.rsplit("/", 1)[0] + "/" + name
-        settings = Settings(env="test", database_url=url, secret_key=TEST_SECRET,
-                            data_dir=tmp_path_factory.mktemp("tpl"))
+        settings = Settings(
+            env="test",
+            database_url=url,
+            secret_key=TEST_SECRET,
+            data_dir=tmp_path_factory.mktemp("tpl"),
+        )
         migrate(settings)
         get_engine(settings).dispose()
         yield name
@@ -78,8 +84,14 @@ def settings(tmp_path: Path, template_db: str) -> Iterator[Settings]:
         shutil.copy(template_db, db_file)
         url = f"sqlite:///{db_file}"
         name = ""
-    value = Settings(env="test", database_url=url, secret_key=TEST_SECRET, data_dir=data_dir,
-                     maps_dir=tmp_path / "maps", scheduler=False)
+    value = Settings(
+        env="test",
+        database_url=url,
+        secret_key=TEST_SECRET,
+        data_dir=data_dir,
+        maps_dir=tmp_path / "maps",
+        scheduler=False,
+    )
     yield value
     get_engine(value).dispose()
     if name:
@@ -120,9 +132,16 @@ def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     from server.logs import UVICORN_LOG_CONFIG
 
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                            log_config=UVICORN_LOG_CONFIG, server_header=False,
-                            date_header=False, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        log_config=UVICORN_LOG_CONFIG,
+        server_header=False,
+        date_header=False,
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

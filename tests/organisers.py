@@ -32,8 +32,9 @@ def password_hash() -> str:
     return HASHER.hash(PASSWORD)
 
 
-def add_organiser(session: Session, username: str, *, networks: Iterable[Network] = (),
-                  is_admin: bool = False) -> Organiser:
+def add_organiser(
+    session: Session, username: str, *, networks: Iterable[Network] = (), is_admin: bool = False
+) -> Organiser:
     organiser = Organiser(username=username, password_hash=password_hash(), is_admin=is_admin)
     session.add(organiser)
     session.flush()
@@ -54,14 +55,17 @@ def login_token(client: httpx.Client) -> str:
 
 def log_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
     """Submit the real login form (after fetching it for its token)."""
-    return client.post("/login", data={"username": username, "password": password,
-                                       "login_token": login_token(client)})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": login_token(client)},
+    )
 
 
 def logged_in(client: httpx.Client, username: str) -> httpx.Client:
     response = log_in(client, username)
-    assert response.status_code == 303 and response.headers["location"] == "/organise", \
+    assert response.status_code == 303 and response.headers["location"] == "/organise", (
         response.text
+    )
     return client
 
 
@@ -76,8 +80,10 @@ def csrf_token(client: httpx.Client) -> str:
 def snapshot(settings: Settings) -> dict[str, list[str]]:
     """Every row of every table, as sorted text: equal snapshots mean nothing changed."""
     with get_engine(settings).connect() as conn:
-        return {table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
-                for table in SQLModel.metadata.sorted_tables}
+        return {
+            table.name: sorted(repr(tuple(row)) for row in conn.execute(select(table)))
+            for table in SQLModel.metadata.sorted_tables
+        }
 
 
 def database_text(settings: Settings) -> str:

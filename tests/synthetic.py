@@ -42,16 +42,23 @@ def write_gazetteer(path: Path) -> Path:
 
 def publishing_settings(settings, tmp_path: Path, **overrides):  # type: ignore[no-untyped-def]
     """The test settings, on the synthetic gazetteer, noise off unless asked for."""
-    values = {"gazetteer": write_gazetteer(tmp_path / "gazetteer.csv"), "min_postcodes": P,
-              "epsilon": 0.0, "trend_epsilon": 0.0, "k": 10, "delay_days": 3,
-              "retention_days": 30}
+    values = {
+        "gazetteer": write_gazetteer(tmp_path / "gazetteer.csv"),
+        "min_postcodes": P,
+        "epsilon": 0.0,
+        "trend_epsilon": 0.0,
+        "k": 10,
+        "delay_days": 3,
+        "retention_days": 30,
+    }
     values.update(overrides)
     return settings.model_copy(update=values)
 
 
 def make_network(session: Session, name: str = "Net", rule: str = "all") -> Network:
-    network = Network(slug=f"n-{uuid.uuid4().hex[:8]}", name=name,
-                      link_hash=uuid.uuid4().hex, counting_rule=rule)
+    network = Network(
+        slug=f"n-{uuid.uuid4().hex[:8]}", name=name, link_hash=uuid.uuid4().hex, counting_rule=rule
+    )
     session.add(network)
     session.commit()
     session.refresh(network)
@@ -62,29 +69,59 @@ def storage_cell(res6: str = HACKNEY) -> str:
     return h3.cell_to_center_child(res6, 7)
 
 
-def add_report(session: Session, network: Network, *, day: date, cell: str | None = None,
-               band: str = "morning", setting: str = "workplace", status: str = "pending",
-               late: bool = False, note: bytes | None = None, commit: bool = True) -> Report:
-    report = Report(network_id=network.id, cell=cell or storage_cell(), district="E8",
-                    occurred_on=day, time_of_day=band, setting=setting, officers="3-5",
-                    vehicles="1", detained="unknown", source="saw_it", status=status,
-                    late=late, late_pending=late, sealed_note=note)
+def add_report(
+    session: Session,
+    network: Network,
+    *,
+    day: date,
+    cell: str | None = None,
+    band: str = "morning",
+    setting: str = "workplace",
+    status: str = "pending",
+    late: bool = False,
+    note: bytes | None = None,
+    commit: bool = True,
+) -> Report:
+    report = Report(
+        network_id=network.id,
+        cell=cell or storage_cell(),
+        district="E8",
+        occurred_on=day,
+        time_of_day=band,
+        setting=setting,
+        officers="3-5",
+        vehicles="1",
+        detained="unknown",
+        source="saw_it",
+        status=status,
+        late=late,
+        late_pending=late,
+        sealed_note=note,
+    )
     session.add(report)
     if commit:
         session.commit()
     return report
 
 
-def add_incidents(session: Session, network: Network, *, day: date, count: int,
-                  res6: str = HACKNEY) -> None:
+def add_incidents(
+    session: Session, network: Network, *, day: date, count: int, res6: str = HACKNEY
+) -> None:
     """`count` distinct incidents (different settings and bands) in one cell and day."""
     settings = ("home", "workplace", "street", "transport", "reporting_centre", "other")
     bands = ("night", "morning", "afternoon", "evening")
     for n in range(count):
         if n >= len(settings) * len(bands):
             raise ValueError("at most 24 distinct incidents per cell and day")
-        add_report(session, network, day=day, cell=storage_cell(res6),
-                   setting=settings[n % 6], band=bands[n // 6], commit=False)
+        add_report(
+            session,
+            network,
+            day=day,
+            cell=storage_cell(res6),
+            setting=settings[n % 6],
+            band=bands[n // 6],
+            commit=False,
+        )
     session.commit()
 
 
@@ -95,9 +132,13 @@ def published(settings, week: str) -> dict[str, int]:  # type: ignore[no-untyped
     from server.db import get_engine
 
     with get_engine(settings).connect() as conn:
-        rows = conn.execute(text(
-            "SELECT c.area, c.count FROM published_counts c JOIN releases r "
-            "ON r.id = c.release_id WHERE r.week = :w"), {"w": week})
+        rows = conn.execute(
+            text(
+                "SELECT c.area, c.count FROM published_counts c JOIN releases r "
+                "ON r.id = c.release_id WHERE r.week = :w"
+            ),
+            {"w": week},
+        )
         return {row.area: row.count for row in rows}
 
 
@@ -127,8 +168,16 @@ def make_series(pub):  # type: ignore[no-untyped-def]
     return ensure_series(engine=get_engine(pub), plan=plan, gazetteer=gazetteer), plan
 
 
-def freeze(pub, series_id, week, counts, *,  # type: ignore[no-untyped-def]
-           epsilon=0.0, areas=(), national=None):
+def freeze(
+    pub,
+    series_id,
+    week,
+    counts,
+    *,  # type: ignore[no-untyped-def]
+    epsilon=0.0,
+    areas=(),
+    national=None,
+):
     """Store a release by hand: `counts` per area, every other area of `areas` at 0."""
     from server.db import get_engine
     from server.models import PublishedCount, Release
@@ -136,33 +185,51 @@ def freeze(pub, series_id, week, counts, *,  # type: ignore[no-untyped-def]
     release_id = uuid.uuid4()
     values = {area: 0 for area in areas} | counts
     with get_engine(pub).begin() as conn:
-        conn.execute(sa_insert(Release.__table__).values(
-            id=release_id, series_id=series_id, week=week, epsilon=epsilon, k=pub.k,
-            min_postcodes=pub.min_postcodes, delay_days=3, published_on=date(2026, 3, 12),
-            national_total=sum(values.values()) if national is None else national,
-            late_total=0))
-        conn.execute(sa_insert(PublishedCount.__table__),
-                     [{"release_id": release_id, "area": a, "count": c}
-                      for a, c in values.items()])
+        conn.execute(
+            sa_insert(Release.__table__).values(
+                id=release_id,
+                series_id=series_id,
+                week=week,
+                epsilon=epsilon,
+                k=pub.k,
+                min_postcodes=pub.min_postcodes,
+                delay_days=3,
+                published_on=date(2026, 3, 12),
+                national_total=sum(values.values()) if national is None else national,
+                late_total=0,
+            )
+        )
+        conn.execute(
+            sa_insert(PublishedCount.__table__),
+            [{"release_id": release_id, "area": a, "count": c} for a, c in values.items()],
+        )
 
 
 def cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """RAIDWATCH_* variables that reproduce `settings` for the command line."""
-    env = {"RAIDWATCH_DATABASE_URL": settings.resolved_database_url, "RAIDWATCH_ENV": "test",
-           "RAIDWATCH_SECRET_KEY": settings.secret_key,
-           "RAIDWATCH_DATA_DIR": str(settings.data_dir),
-           "RAIDWATCH_MIN_POSTCODES": str(settings.min_postcodes),
-           "RAIDWATCH_EPSILON": str(settings.epsilon), "RAIDWATCH_K": str(settings.k),
-           "RAIDWATCH_DELAY_DAYS": str(settings.delay_days),
-           "RAIDWATCH_RETENTION_DAYS": str(settings.retention_days),
-           "RAIDWATCH_SCHEDULER": "false"}
+    env = {
+        "RAIDWATCH_DATABASE_URL": settings.resolved_database_url,
+        "RAIDWATCH_ENV": "test",
+        "RAIDWATCH_SECRET_KEY": settings.secret_key,
+        "RAIDWATCH_DATA_DIR": str(settings.data_dir),
+        "RAIDWATCH_MIN_POSTCODES": str(settings.min_postcodes),
+        "RAIDWATCH_EPSILON": str(settings.epsilon),
+        "RAIDWATCH_K": str(settings.k),
+        "RAIDWATCH_DELAY_DAYS": str(settings.delay_days),
+        "RAIDWATCH_RETENTION_DAYS": str(settings.retention_days),
+        "RAIDWATCH_SCHEDULER": "false",
+    }
     if settings.gazetteer:
         env["RAIDWATCH_GAZETTEER"] = str(settings.gazetteer)
     return env
 
 
-def run_cli(monkeypatch, capsys, settings,  # type: ignore[no-untyped-def]
-            *argv: str) -> tuple[int, str, str]:
+def run_cli(
+    monkeypatch,
+    capsys,
+    settings,  # type: ignore[no-untyped-def]
+    *argv: str,
+) -> tuple[int, str, str]:
     """Run `raidwatch ARGV` in this process with `settings`; returns (code, stdout, stderr)."""
     from server.cli import main
     from server.config import get_settings

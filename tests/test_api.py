@@ -16,8 +16,11 @@ def stored(session) -> int:
 def test_api_stores_a_report_and_returns_no_identifier(live_server, network, session):
     _, token = network
     with live_server.client() as client:
-        response = client.post("/api/v1/reports", json=answers(place="SW1A 1AA"),
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            "/api/v1/reports",
+            json=answers(place="SW1A 1AA"),
+            headers={"Authorization": f"Bearer {token}"},
+        )
     assert response.status_code == 201
     assert response.json() == {"status": "stored"}
     report = session.exec(select(Report)).one()
@@ -30,8 +33,9 @@ def test_api_accepts_coordinates_and_rounds_them(live_server, network, session):
     _, token = network
     body = answers(place=None, lat=51.546123, lng=-0.055987)
     with live_server.client() as client:
-        response = client.post("/api/v1/reports", json=body,
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            "/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
     assert response.status_code == 201, response.text
     report = session.exec(select(Report)).one()
     assert report.cell == h3.latlng_to_cell(51.55, -0.06, 7)
@@ -41,8 +45,11 @@ def test_api_accepts_coordinates_and_rounds_them(live_server, network, session):
 def test_api_refuses_a_bad_token_with_401(live_server, network, session):
     with live_server.client() as client:
         missing = client.post("/api/v1/reports", json=answers())
-        wrong = client.post("/api/v1/reports", json=answers(),
-                            headers={"Authorization": "Bearer AAAAAAAAAAAAAAAAAAAAAA"})
+        wrong = client.post(
+            "/api/v1/reports",
+            json=answers(),
+            headers={"Authorization": "Bearer AAAAAAAAAAAAAAAAAAAAAA"},
+        )
     assert missing.status_code == wrong.status_code == 401
     assert stored(session) == 0
 
@@ -51,8 +58,9 @@ def test_api_errors_name_every_bad_field(live_server, network, session):
     _, token = network
     body = answers(time_of_day="dawn", vehicles=None, occurred_on="2001-01-01", place="Nowhere-x")
     with live_server.client() as client:
-        response = client.post("/api/v1/reports", json=body,
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            "/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["detail"]}
     assert fields == {"time_of_day", "vehicles", "occurred_on", "place"}
@@ -64,10 +72,12 @@ def test_api_rejects_unknown_fields_and_bad_coordinates(live_server, network, se
     headers = {"Authorization": f"Bearer {token}"}
     with live_server.client() as client:
         extra = client.post("/api/v1/reports", json=answers(email="a@b.c"), headers=headers)
-        bad = client.post("/api/v1/reports", json=answers(place=None, lat=123.0, lng=0.0),
-                          headers=headers)
-        text = client.post("/api/v1/reports", json=answers(place=None, lat="51", lng="0"),
-                           headers=headers)
+        bad = client.post(
+            "/api/v1/reports", json=answers(place=None, lat=123.0, lng=0.0), headers=headers
+        )
+        text = client.post(
+            "/api/v1/reports", json=answers(place=None, lat="51", lng="0"), headers=headers
+        )
         notjson = client.post("/api/v1/reports", content=b"nope", headers=headers)
     assert extra.status_code == 422 and extra.json()["detail"][0]["field"] == "email"
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "place"
@@ -84,9 +94,11 @@ def test_api_ambiguous_place_lists_choices(live_server, network, session):
         assert response.status_code == 422
         choices = response.json()["detail"][0]["choices"]
         assert len(choices) >= 2
-        again = client.post("/api/v1/reports",
-                            json=answers(place="Newport", place_choice=choices[0]["key"]),
-                            headers=headers)
+        again = client.post(
+            "/api/v1/reports",
+            json=answers(place="Newport", place_choice=choices[0]["key"]),
+            headers=headers,
+        )
     assert again.status_code == 201
     assert stored(session) == 1
 
@@ -103,9 +115,13 @@ def test_openapi_is_served_and_docs_ui_is_not(live_server):
 def test_api_refuses_a_note_when_the_network_has_no_key(live_server, network, session):
     _, token = network
     with live_server.client() as client:
-        response = client.post("/api/v1/reports", json=answers(note="hello"),
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            "/api/v1/reports",
+            json=answers(note="hello"),
+            headers={"Authorization": f"Bearer {token}"},
+        )
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"field": "note", "message": "This network does not accept notes. Leave the note empty."}]
+        {"field": "note", "message": "This network does not accept notes. Leave the note empty."}
+    ]
     assert stored(session) == 0

@@ -20,8 +20,11 @@ def table():
     for cell in sorted(h3.grid_disk(centre, 7)):
         # Dense core, thinning outwards, with some empty cells (parks, reservoirs).
         ring = h3.grid_distance(centre, cell)
-        counts[cell] = rng.choice([0, 0, 150, 400, 900]) if ring > 3 else rng.choice(
-            [0, 300, 800, 1500, 2500, 4000])
+        counts[cell] = (
+            rng.choice([0, 0, 150, 400, 900])
+            if ring > 3
+            else rng.choice([0, 300, 800, 1500, 2500, 4000])
+        )
     counts[h3.latlng_to_cell(*LERWICK, 6)] = 120
     return counts
 
@@ -86,8 +89,9 @@ def test_area_of_storage_cell(table, partition):
 def test_every_cell_maps_to_one_area(table, partition):
     listed = set(partition.areas())
     populated_regions = {h3.cell_to_parent(c, 4) for c, n in table.items() if n > 0}
-    empty_in_populated = [c for c, n in table.items()
-                          if n == 0 and h3.cell_to_parent(c, 4) in populated_regions]
+    empty_in_populated = [
+        c for c, n in table.items() if n == 0 and h3.cell_to_parent(c, 4) in populated_regions
+    ]
     assert empty_in_populated
     for cell in empty_in_populated:  # parks and reservoirs still count in a listed area
         area = partition.area_of_cell(h3.cell_to_children(cell, 7)[0])
@@ -103,8 +107,10 @@ def test_every_cell_maps_to_one_area(table, partition):
 
 
 def test_polygons_valid_and_cover_member_hexes(partition):
-    names = {c: "E8" if i % 3 else "N16" for i, c in
-             enumerate(c for a in partition.areas() for c in partition.members(a))}
+    names = {
+        c: "E8" if i % 3 else "N16"
+        for i, c in enumerate(c for a in partition.areas() for c in partition.members(a))
+    }
     shapes = area_polygons(partition, names=names)
     assert list(shapes.columns) == ["area", "region", "postcodes", "km2", "name", "geometry"]
     assert shapes.crs.to_epsg() == 4326

@@ -48,13 +48,22 @@ def test_demo_then_publish_yields_frozen_releases_above_the_floor(cli, settings)
     statuses = {r.status for r in table_rows(settings, "SELECT status FROM reports")}
     assert statuses == {"pending", "confirmed", "rejected"}
     # Reports of the current, unreleased week exist but are not released.
-    assert table_rows(settings, "SELECT count(*) FROM reports WHERE occurred_on >= :d",
-                      d=date(2026, 3, 16))[0][0] > 0
+    assert (
+        table_rows(
+            settings, "SELECT count(*) FROM reports WHERE occurred_on >= :d", d=date(2026, 3, 16)
+        )[0][0]
+        > 0
+    )
     for window in ("1", "4", "12"):
         out = cli("export", "--window", window)[1]
         threshold = float(out.splitlines()[1].split("threshold=")[1])
-        rows = list(csv.DictReader(io.StringIO("\n".join(
-            line for line in out.splitlines() if not line.startswith("#")))))
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    "\n".join(line for line in out.splitlines() if not line.startswith("#"))
+                )
+            )
+        )
         assert rows, f"the {window}-week view shows something"
         assert all(int(row["count"]) >= max(threshold, settings.k) for row in rows)
         geo = json.loads(cli("export", "--window", window, "--format", "geojson")[1])
@@ -70,10 +79,35 @@ def test_the_generator_clusters_in_cities_and_sends_several_reports_per_raid():
     for row in rows:
         per_visit.setdefault((row["cell"], row["occurred_on"], row["setting"]), []).append(row)
     assert max(len(v) for v in per_visit.values()) >= 3
-    london = sum(1 for row in rows if row["district"][:1] in {"E", "N", "W", "S"}
-                 and row["district"][:2] not in {"SA", "SK", "SN", "SO", "SP", "SR", "SS",
-                                                 "ST", "SY", "WA", "WD", "WF", "WN", "WR",
-                                                 "WS", "WV", "NE", "NG", "NN", "NP", "NR"})
+    london = sum(
+        1
+        for row in rows
+        if row["district"][:1] in {"E", "N", "W", "S"}
+        and row["district"][:2]
+        not in {
+            "SA",
+            "SK",
+            "SN",
+            "SO",
+            "SP",
+            "SR",
+            "SS",
+            "ST",
+            "SY",
+            "WA",
+            "WD",
+            "WF",
+            "WN",
+            "WR",
+            "WS",
+            "WV",
+            "NE",
+            "NG",
+            "NN",
+            "NP",
+            "NR",
+        }
+    )
     assert london > 0.2 * len(rows)
     assert 0 < len(week.late) < 0.1 * len(rows)
     assert any(row["status"] == "rejected" for row in rows)

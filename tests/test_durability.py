@@ -22,8 +22,12 @@ def _serve(settings) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, **cli_env(settings)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -42,8 +46,9 @@ def test_acknowledged_reports_survive_a_killed_server(settings, network, session
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             for _ in range(5):
-                created = client.post("/api/v1/reports", json=answers(),
-                                      headers={"Authorization": f"Bearer {token}"})
+                created = client.post(
+                    "/api/v1/reports", json=answers(), headers={"Authorization": f"Bearer {token}"}
+                )
                 assert created.status_code == 201
             page = client.get(f"/r/{token}")
             data = {k: str(v) for k, v in answers(place="M14").items()}

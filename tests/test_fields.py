@@ -13,16 +13,19 @@ from tests.factories import answers
 TODAY = date(2026, 11, 25)
 
 
-@pytest.mark.parametrize(("field", "value"),
-                         [(f, v) for f, options in CHOICES.items() for v in options])
+@pytest.mark.parametrize(
+    ("field", "value"), [(f, v) for f, options in CHOICES.items() for v in options]
+)
 def test_every_allowed_choice_is_accepted(field, value):
-    result, errors = validate_answers(answers(**{field: value}, occurred_on="2026-11-20"),
-                                      today=TODAY, notes_enabled=False)
+    result, errors = validate_answers(
+        answers(**{field: value}, occurred_on="2026-11-20"), today=TODAY, notes_enabled=False
+    )
     assert errors == {} and getattr(result, field) == value
 
 
-@pytest.mark.parametrize(("offset", "ok"), [(0, True), (MAX_DAYS_BACK, True),
-                                            (MAX_DAYS_BACK + 1, False), (-1, False)])
+@pytest.mark.parametrize(
+    ("offset", "ok"), [(0, True), (MAX_DAYS_BACK, True), (MAX_DAYS_BACK + 1, False), (-1, False)]
+)
 def test_the_date_range_edges(offset, ok):
     day = (TODAY - timedelta(days=offset)).isoformat()
     _, errors = validate_answers(answers(occurred_on=day), today=TODAY, notes_enabled=False)
@@ -32,15 +35,33 @@ def test_the_date_range_edges(offset, ok):
 
 
 def test_a_note_is_accepted_only_with_a_key_and_within_the_limit():
-    assert validate_answers(answers(occurred_on="2026-11-24", note="x" * 1000), today=TODAY,
-                            notes_enabled=True)[1] == {}
-    assert set(validate_answers(answers(occurred_on="2026-11-24", note="x" * 1001),
-                                today=TODAY, notes_enabled=True)[1]) == {"note"}
-    assert set(validate_answers(answers(occurred_on="2026-11-24", note="hi"), today=TODAY,
-                                notes_enabled=False)[1]) == {"note"}
+    assert (
+        validate_answers(
+            answers(occurred_on="2026-11-24", note="x" * 1000), today=TODAY, notes_enabled=True
+        )[1]
+        == {}
+    )
+    assert set(
+        validate_answers(
+            answers(occurred_on="2026-11-24", note="x" * 1001), today=TODAY, notes_enabled=True
+        )[1]
+    ) == {"note"}
+    assert set(
+        validate_answers(
+            answers(occurred_on="2026-11-24", note="hi"), today=TODAY, notes_enabled=False
+        )[1]
+    ) == {"note"}
 
 
 def test_an_empty_submission_names_every_required_field():
     _, errors = validate_answers({}, today=TODAY, notes_enabled=False)
-    assert set(errors) == {"occurred_on", "time_of_day", "place", "setting", "officers",
-                           "vehicles", "detained", "source"}
+    assert set(errors) == {
+        "occurred_on",
+        "time_of_day",
+        "place",
+        "setting",
+        "officers",
+        "vehicles",
+        "detained",
+        "source",
+    }

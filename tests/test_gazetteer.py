@@ -24,38 +24,122 @@ from server.places.gazetteer import (
 )
 
 LONDON_BOROUGHS = [
-    "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "Croydon",
-    "Ealing", "Enfield", "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey",
-    "Harrow", "Havering", "Hillingdon", "Hounslow", "Islington", "Kensington and Chelsea",
-    "Kingston upon Thames", "Lambeth", "Lewisham", "Merton", "Newham", "Redbridge",
-    "Richmond upon Thames", "Southwark", "Sutton", "Tower Hamlets", "Waltham Forest",
-    "Wandsworth", "Westminster", "City of London",
+    "Barking and Dagenham",
+    "Barnet",
+    "Bexley",
+    "Brent",
+    "Bromley",
+    "Camden",
+    "Croydon",
+    "Ealing",
+    "Enfield",
+    "Greenwich",
+    "Hackney",
+    "Hammersmith and Fulham",
+    "Haringey",
+    "Harrow",
+    "Havering",
+    "Hillingdon",
+    "Hounslow",
+    "Islington",
+    "Kensington and Chelsea",
+    "Kingston upon Thames",
+    "Lambeth",
+    "Lewisham",
+    "Merton",
+    "Newham",
+    "Redbridge",
+    "Richmond upon Thames",
+    "Southwark",
+    "Sutton",
+    "Tower Hamlets",
+    "Waltham Forest",
+    "Wandsworth",
+    "Westminster",
+    "City of London",
 ]
-LONDON_AREAS = {"E", "EC", "N", "NW", "SE", "SW", "W", "WC", "BR", "CR", "DA", "EN", "HA",
-                "IG", "KT", "RM", "SM", "TW", "UB", "WD"}
+LONDON_AREAS = {
+    "E",
+    "EC",
+    "N",
+    "NW",
+    "SE",
+    "SW",
+    "W",
+    "WC",
+    "BR",
+    "CR",
+    "DA",
+    "EN",
+    "HA",
+    "IG",
+    "KT",
+    "RM",
+    "SM",
+    "TW",
+    "UB",
+    "WD",
+}
 # Town centres, to within a few km, from general knowledge (not from the tables under test).
 CITIES = {
-    "London": (51.51, -0.13), "Birmingham": (52.48, -1.90), "Manchester": (53.48, -2.24),
-    "Leeds": (53.80, -1.55), "Liverpool": (53.41, -2.98), "Sheffield": (53.38, -1.47),
-    "Bristol": (51.45, -2.59), "Newcastle upon Tyne": (54.98, -1.61),
-    "Nottingham": (52.95, -1.15), "Leicester": (52.64, -1.13), "Coventry": (52.41, -1.51),
-    "Bradford": (53.79, -1.75), "Hull": (53.74, -0.33), "Stoke-on-Trent": (53.00, -2.18),
-    "Wolverhampton": (52.59, -2.13), "Plymouth": (50.37, -4.14),
-    "Southampton": (50.90, -1.40), "Portsmouth": (50.80, -1.09), "Derby": (52.92, -1.48),
-    "Reading": (51.45, -0.97), "Brighton": (50.82, -0.14), "Oxford": (51.75, -1.26),
-    "Cambridge": (52.21, 0.12), "York": (53.96, -1.08), "Norwich": (52.63, 1.30),
-    "Exeter": (50.72, -3.53), "Luton": (51.88, -0.42), "Milton Keynes": (52.04, -0.76),
-    "Sunderland": (54.91, -1.38), "Preston": (53.76, -2.70), "Middlesbrough": (54.57, -1.23),
-    "Peterborough": (52.57, -0.24), "Ipswich": (52.06, 1.16), "Slough": (51.51, -0.59),
-    "Northampton": (52.24, -0.90), "Swindon": (51.56, -1.78), "Gloucester": (51.86, -2.24),
-    "Bournemouth": (50.72, -1.88), "Dover": (51.13, 1.31), "Blackburn": (53.75, -2.48),
-    "Bolton": (53.58, -2.43), "Wakefield": (53.68, -1.50),
-    "Glasgow": (55.86, -4.25), "Edinburgh": (55.95, -3.19), "Aberdeen": (57.15, -2.09),
-    "Dundee": (56.46, -2.97), "Inverness": (57.48, -4.22), "Stirling": (56.12, -3.94),
+    "London": (51.51, -0.13),
+    "Birmingham": (52.48, -1.90),
+    "Manchester": (53.48, -2.24),
+    "Leeds": (53.80, -1.55),
+    "Liverpool": (53.41, -2.98),
+    "Sheffield": (53.38, -1.47),
+    "Bristol": (51.45, -2.59),
+    "Newcastle upon Tyne": (54.98, -1.61),
+    "Nottingham": (52.95, -1.15),
+    "Leicester": (52.64, -1.13),
+    "Coventry": (52.41, -1.51),
+    "Bradford": (53.79, -1.75),
+    "Hull": (53.74, -0.33),
+    "Stoke-on-Trent": (53.00, -2.18),
+    "Wolverhampton": (52.59, -2.13),
+    "Plymouth": (50.37, -4.14),
+    "Southampton": (50.90, -1.40),
+    "Portsmouth": (50.80, -1.09),
+    "Derby": (52.92, -1.48),
+    "Reading": (51.45, -0.97),
+    "Brighton": (50.82, -0.14),
+    "Oxford": (51.75, -1.26),
+    "Cambridge": (52.21, 0.12),
+    "York": (53.96, -1.08),
+    "Norwich": (52.63, 1.30),
+    "Exeter": (50.72, -3.53),
+    "Luton": (51.88, -0.42),
+    "Milton Keynes": (52.04, -0.76),
+    "Sunderland": (54.91, -1.38),
+    "Preston": (53.76, -2.70),
+    "Middlesbrough": (54.57, -1.23),
+    "Peterborough": (52.57, -0.24),
+    "Ipswich": (52.06, 1.16),
+    "Slough": (51.51, -0.59),
+    "Northampton": (52.24, -0.90),
+    "Swindon": (51.56, -1.78),
+    "Gloucester": (51.86, -2.24),
+    "Bournemouth": (50.72, -1.88),
+    "Dover": (51.13, 1.31),
+    "Blackburn": (53.75, -2.48),
+    "Bolton": (53.58, -2.43),
+    "Wakefield": (53.68, -1.50),
+    "Glasgow": (55.86, -4.25),
+    "Edinburgh": (55.95, -3.19),
+    "Aberdeen": (57.15, -2.09),
+    "Dundee": (56.46, -2.97),
+    "Inverness": (57.48, -4.22),
+    "Stirling": (56.12, -3.94),
     "Perth": (56.40, -3.44),
-    "Cardiff": (51.48, -3.18), "Swansea": (51.62, -3.94), "Wrexham": (53.05, -2.99),
-    "Belfast": (54.60, -5.93), "Derry": (55.00, -7.32), "Londonderry": (55.00, -7.32),
-    "Lisburn": (54.52, -6.04), "Newry": (54.18, -6.34), "Armagh": (54.35, -6.65),
+    "Cardiff": (51.48, -3.18),
+    "Swansea": (51.62, -3.94),
+    "Wrexham": (53.05, -2.99),
+    "Belfast": (54.60, -5.93),
+    "Derry": (55.00, -7.32),
+    "Londonderry": (55.00, -7.32),
+    "Lisburn": (54.52, -6.04),
+    "Newry": (54.18, -6.34),
+    "Armagh": (54.35, -6.65),
 }
 
 
@@ -80,19 +164,39 @@ def area_of(district: str) -> str:
 # -- postcodes and districts --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("E8 3RL", ("E8", True)), ("e83rl", ("E8", True)), (" sw1a 1aa ", ("SW1A", True)),
-    ("BT7 1NN", ("BT7", True)), ("EC1A-1BB", ("EC1A", True)), ("M1 1AE", ("M1", True)),
-    ("E8", ("E8", False)), ("sw1a", ("SW1A", False)), ("BT7", ("BT7", False)),
-    ("Hackney", None), ("", None), ("E8 3R", None), ("12345", None), ("E8 3RLX", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("E8 3RL", ("E8", True)),
+        ("e83rl", ("E8", True)),
+        (" sw1a 1aa ", ("SW1A", True)),
+        ("BT7 1NN", ("BT7", True)),
+        ("EC1A-1BB", ("EC1A", True)),
+        ("M1 1AE", ("M1", True)),
+        ("E8", ("E8", False)),
+        ("sw1a", ("SW1A", False)),
+        ("BT7", ("BT7", False)),
+        ("Hackney", None),
+        ("", None),
+        ("E8 3R", None),
+        ("12345", None),
+        ("E8 3RLX", None),
+    ],
+)
 def test_normalise_postcode(text: str, expected: tuple[str, bool] | None) -> None:
     assert normalise_postcode(text) == expected
 
 
-@pytest.mark.parametrize("text, district", [
-    ("E8", "E8"), ("sw1a", "SW1A"), ("  BT7 ", "BT7"), ("ec1a", "EC1A"), ("M14", "M14"),
-])
+@pytest.mark.parametrize(
+    "text, district",
+    [
+        ("E8", "E8"),
+        ("sw1a", "SW1A"),
+        ("  BT7 ", "BT7"),
+        ("ec1a", "EC1A"),
+        ("M14", "M14"),
+    ],
+)
 def test_district_resolves_to_itself(uk: Gazetteer, text: str, district: str) -> None:
     place = uk.resolve(text).place
     assert place is not None
@@ -102,11 +206,18 @@ def test_district_resolves_to_itself(uk: Gazetteer, text: str, district: str) ->
     assert uk.by_key(place.key) == place
 
 
-@pytest.mark.parametrize("text, district, inward", [
-    ("E8 3RL", "E8", "3RL"), ("e83rl", "E8", "3RL"), ("SW1A 1AA", "SW1A", "1AA"),
-    ("BT7 1NN", "BT7", "1NN"), ("m14 5dt", "M14", "5DT"), ("B11 1AA", "B11", "1AA"),
-    ("12 Mare Street, E8 3RL", "E8", "3RL"),  # a whole address: only the district survives
-])
+@pytest.mark.parametrize(
+    "text, district, inward",
+    [
+        ("E8 3RL", "E8", "3RL"),
+        ("e83rl", "E8", "3RL"),
+        ("SW1A 1AA", "SW1A", "1AA"),
+        ("BT7 1NN", "BT7", "1NN"),
+        ("m14 5dt", "M14", "5DT"),
+        ("B11 1AA", "B11", "1AA"),
+        ("12 Mare Street, E8 3RL", "E8", "3RL"),  # a whole address: only the district survives
+    ],
+)
 def test_full_postcode_keeps_only_the_district(
     uk: Gazetteer, text: str, district: str, inward: str
 ) -> None:
@@ -128,9 +239,18 @@ def test_unknown_postcode_shaped_text_is_unknown(uk: Gazetteer, text: str) -> No
 # -- names -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "Hackney", "Manchester", "Leeds", "Cardiff", "Belfast", "Glasgow", "Tower Hamlets",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hackney",
+        "Manchester",
+        "Leeds",
+        "Cardiff",
+        "Belfast",
+        "Glasgow",
+        "Tower Hamlets",
+    ],
+)
 def test_names_resolve(uk: Gazetteer, text: str) -> None:
     place = uk.resolve(text).place
     assert place is not None
@@ -140,19 +260,29 @@ def test_names_resolve(uk: Gazetteer, text: str) -> None:
     assert uk.by_key(place.key) == place
 
 
-@pytest.mark.parametrize("text", [
-    "  hackney!! ", "HACKNEY", "hackney.", "London Borough of Hackney", "Hackney, London",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  hackney!! ",
+        "HACKNEY",
+        "hackney.",
+        "London Borough of Hackney",
+        "Hackney, London",
+    ],
+)
 def test_names_are_case_space_and_punctuation_tolerant(uk: Gazetteer, text: str) -> None:
     assert uk.resolve(text) == uk.resolve("Hackney")
 
 
-@pytest.mark.parametrize("variants", [
-    ("Tower Hamlets", "tower   hamlets", "tower-hamlets"),
-    ("St Albans", "St. Albans", "Saint Albans", "st albans"),
-    ("King's Lynn", "Kings Lynn", "kings-lynn"),
-    ("Stoke-on-Trent", "stoke on trent"),
-])
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("Tower Hamlets", "tower   hamlets", "tower-hamlets"),
+        ("St Albans", "St. Albans", "Saint Albans", "st albans"),
+        ("King's Lynn", "Kings Lynn", "kings-lynn"),
+        ("Stoke-on-Trent", "stoke on trent"),
+    ],
+)
 def test_spelling_variants_agree(uk: Gazetteer, variants: tuple[str, ...]) -> None:
     results = {uk.resolve(text) for text in variants}
     assert len(results) == 1
@@ -203,7 +333,8 @@ def test_ambiguous_name_offers_labelled_choices(uk: Gazetteer) -> None:
     assert wales.key == "place:newport-wales"
     assert wales.district.startswith("NP")
     assert uk.by_key(wales.key) == wales.__class__(
-        wales.key, "Newport (Wales)", wales.lat, wales.lng, wales.district)
+        wales.key, "Newport (Wales)", wales.lat, wales.lng, wales.district
+    )
     for choice in choices:  # every choice can be taken back from a radio button
         taken = uk.by_key(choice.key)
         assert taken is not None and (taken.lat, taken.lng) == (choice.lat, choice.lng)
@@ -328,8 +459,9 @@ def test_res6_counts_cover_the_uk(uk: Gazetteer) -> None:
 
 
 def test_uk_tables_are_compact_and_coarse() -> None:
-    paths = [DATA_DIR / name for name in
-             ("uk_districts.csv", "uk_places.csv", "uk_res6_postcodes.csv")]
+    paths = [
+        DATA_DIR / name for name in ("uk_districts.csv", "uk_places.csv", "uk_res6_postcodes.csv")
+    ]
     assert sum(path.stat().st_size for path in paths) < 3_000_000
     for path in paths[:2]:
         with open(path, newline="", encoding="utf-8") as fh:
@@ -340,10 +472,13 @@ def test_uk_tables_are_compact_and_coarse() -> None:
 
 def test_uk_is_a_lazy_singleton_without_pandas() -> None:
     assert Gazetteer.uk() is Gazetteer.uk()
-    code = ("import sys; import server.places.gazetteer as g; g.Gazetteer.uk().resolve('E8');"
-            "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True,
-                   cwd=Path(__file__).resolve().parents[1])
+    code = (
+        "import sys; import server.places.gazetteer as g; g.Gazetteer.uk().resolve('E8');"
+        "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1]
+    )
 
 
 # -- a deployment elsewhere: one CSV of name,lat,lng,postcodes ---------------------------
@@ -367,8 +502,9 @@ def lyon(tmp_path: Path) -> Gazetteer:
         ("Neuville", 45.876, 4.842, 200),
         ("Neuville", 49.500, 2.000, 150),  # another one, far away in Picardy
     ]
-    return Gazetteer.from_csv(write_csv(tmp_path / "places.csv", rows,
-                                        ("name", "lat", "lng", "postcodes")))
+    return Gazetteer.from_csv(
+        write_csv(tmp_path / "places.csv", rows, ("name", "lat", "lng", "postcodes"))
+    )
 
 
 def test_from_csv_resolves_names_to_their_own_district(lyon: Gazetteer) -> None:
@@ -401,14 +537,19 @@ def test_from_csv_districts_nearest_and_res6(lyon: Gazetteer) -> None:
     assert sum(counts.values()) == 900 + 2500 + 1200 + 300 + 200 + 150
     assert counts[h3.latlng_to_cell(45.771, 4.880, 6)] >= 2500
     assert [p.label for p in lyon.places_for_labels(min_postcodes=1000)] == [
-        "Villeurbanne", "Vénissieux"]
+        "Villeurbanne",
+        "Vénissieux",
+    ]
 
 
 def test_from_csv_with_context_column(tmp_path: Path) -> None:
-    rows = [("Springfield", 39.80, -89.64, 5000, "Illinois"),
-            ("Springfield", 42.10, -72.59, 4000, "Massachusetts")]
-    gazetteer = Gazetteer.from_csv(write_csv(tmp_path / "us.csv", rows,
-                                             ("name", "lat", "lng", "postcodes", "context")))
+    rows = [
+        ("Springfield", 39.80, -89.64, 5000, "Illinois"),
+        ("Springfield", 42.10, -72.59, 4000, "Massachusetts"),
+    ]
+    gazetteer = Gazetteer.from_csv(
+        write_csv(tmp_path / "us.csv", rows, ("name", "lat", "lng", "postcodes", "context"))
+    )
     labels = [c.label for c in gazetteer.resolve("Springfield").choices]
     assert labels == ["Springfield (Illinois)", "Springfield (Massachusetts)"]
     place = gazetteer.resolve("Springfield, Massachusetts").place

@@ -32,9 +32,15 @@ from server.maps.render import ForeignURLError, map_csp, render_map, script_hash
 from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
 from tests.conftest import free_port
 
-LABELS = [("London", 51.507, -0.128), ("Birmingham", 52.486, -1.89),
-          ("Manchester", 53.48, -2.243), ("Leeds", 53.797, -1.549), ("Croydon", 51.372, -0.1),
-          ("Salford", 53.487, -2.29), ("Bristol", 51.454, -2.588)]
+LABELS = [
+    ("London", 51.507, -0.128),
+    ("Birmingham", 52.486, -1.89),
+    ("Manchester", 53.48, -2.243),
+    ("Leeds", 53.797, -1.549),
+    ("Croydon", 51.372, -0.1),
+    ("Salford", 53.487, -2.29),
+    ("Bristol", 51.454, -2.588),
+]
 COLUMNS = ["area", "name", "count", "km2", "kind", "geometry"]
 
 
@@ -53,18 +59,39 @@ def _synthetic(scale: float = 1.0) -> gpd.GeoDataFrame:
     rows = []
     london = sorted(h3.grid_disk(h3.latlng_to_cell(51.51, -0.12, 6), 1))
     for i, cell in enumerate(london):
-        rows.append({"area": cell, "name": f"E{i + 1}, Hackney",
-                     "count": int((11 + 13 * i) * scale), "km2": 36.1, "kind": "area",
-                     "geometry": _hexagon(cell)})
+        rows.append(
+            {
+                "area": cell,
+                "name": f"E{i + 1}, Hackney",
+                "count": int((11 + 13 * i) * scale),
+                "km2": 36.1,
+                "kind": "area",
+                "geometry": _hexagon(cell),
+            }
+        )
     manchester = sorted(h3.grid_disk(h3.latlng_to_cell(53.48, -2.24, 6), 1))[:4]
     for i, cell in enumerate(manchester):
-        rows.append({"area": cell, "name": f"M{i + 1}, Manchester",
-                     "count": int((12 + 6 * i) * scale), "km2": 36.0, "kind": "area",
-                     "geometry": _hexagon(cell)})
+        rows.append(
+            {
+                "area": cell,
+                "name": f"M{i + 1}, Manchester",
+                "count": int((12 + 6 * i) * scale),
+                "km2": 36.0,
+                "kind": "area",
+                "geometry": _hexagon(cell),
+            }
+        )
     region = h3.latlng_to_cell(52.48, -1.9, 4)
-    rows.append({"area": f"r4:{region}", "name": "rest of Birmingham, Solihull",
-                 "count": int(34 * scale), "km2": 1770.0, "kind": "region",
-                 "geometry": _hexagon(region)})
+    rows.append(
+        {
+            "area": f"r4:{region}",
+            "name": "rest of Birmingham, Solihull",
+            "count": int(34 * scale),
+            "km2": 1770.0,
+            "kind": "region",
+            "geometry": _hexagon(region),
+        }
+    )
     return _frame(rows)
 
 
@@ -75,15 +102,17 @@ def areas() -> gpd.GeoDataFrame:
 
 @pytest.fixture
 def html(areas: gpd.GeoDataFrame) -> str:
-    return render_map(areas=areas, title="East London Network", subtitle="Last 4 weeks",
-                      labels=LABELS)
+    return render_map(
+        areas=areas, title="East London Network", subtitle="Last 4 weeks", labels=LABELS
+    )
 
 
 def _srcs(html: str) -> list[str]:
     links = re.findall(r"<link[^>]*\shref=\"([^\"]+)\"", html)
     assert links.count("data:,") == 1  # the empty favicon, so the browser asks for none
-    return re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", html) + \
-        [href for href in links if href != "data:,"]
+    return re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", html) + [
+        href for href in links if href != "data:,"
+    ]
 
 
 def test_P7_map_names_no_other_host(html: str) -> None:
@@ -110,8 +139,9 @@ def test_tooltip_data_holds_the_shown_areas(areas: gpd.GeoDataFrame, html: str) 
 
 
 def test_folium_class_defaults_are_never_mutated(areas: gpd.GeoDataFrame) -> None:
-    before = [copy.deepcopy(cls.default_js) for cls in (folium.Map, HeatMap)] + \
-        [copy.deepcopy(folium.Map.default_css)]
+    before = [copy.deepcopy(cls.default_js) for cls in (folium.Map, HeatMap)] + [
+        copy.deepcopy(folium.Map.default_css)
+    ]
     for _ in range(2):
         render_map(areas=areas, title="t", subtitle="s")
     after = [folium.Map.default_js, HeatMap.default_js, folium.Map.default_css]
@@ -128,8 +158,11 @@ def test_empty_view_says_nothing_to_show_yet() -> None:
 
 
 def test_weeks_become_switchable_layers_with_their_own_legends(areas) -> None:
-    weeks = [("2025-W08", _frame([])), ("2025-W09", _synthetic(0.3)),
-             ("2025-W10", _synthetic(0.25))]
+    weeks = [
+        ("2025-W08", _frame([])),
+        ("2025-W09", _synthetic(0.3)),
+        ("2025-W10", _synthetic(0.25)),
+    ]
     html = render_map(areas=areas, title="t", subtitle="Last 3 <b>weeks</b>", weeks=weeks)
     for name in ("2025-W08", "2025-W09", "2025-W10"):
         assert f'"{name}" :' in html  # a base layer of the layer control
@@ -142,8 +175,10 @@ def test_weeks_become_switchable_layers_with_their_own_legends(areas) -> None:
 def test_csp_hashes_match_the_inline_scripts(html: str) -> None:
     bodies = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     assert len(bodies) >= 2
-    expected = ["'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
-                for b in bodies]
+    expected = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+        for b in bodies
+    ]
     assert script_hashes(html) == list(dict.fromkeys(expected))
     policy = dict(part.split(" ", 1) for part in map_csp(html).split("; "))
     assert policy["script-src"].split() == ["'self'", *script_hashes(html)]
@@ -191,8 +226,12 @@ def test_asset_route_serves_only_listed_files() -> None:
     types = {p.rsplit(".", 1)[1]: client.get(PREFIX + p).headers["content-type"] for p in ASSETS}
     assert types["js"].startswith("text/javascript") and types["css"].startswith("text/css")
     assert types["png"] == "image/png"
-    for bad in ("leaflet-1.9.3/", "leaflet-1.9.3/%2e%2e/%2e%2e/__init__.py",
-                "..%2f..%2fetc%2fpasswd", "leaflet-1.9.3/leaflet-src.js"):
+    for bad in (
+        "leaflet-1.9.3/",
+        "leaflet-1.9.3/%2e%2e/%2e%2e/__init__.py",
+        "..%2f..%2fetc%2fpasswd",
+        "leaflet-1.9.3/leaflet-src.js",
+    ):
         assert client.get(PREFIX + bad).status_code == 404
 
 
@@ -206,12 +245,25 @@ def map_server() -> Iterator[str]:
 
     land = land_outline(Gazetteer.uk().res6_postcode_counts())
     pages = {
-        "map": render_map(areas=_synthetic(), title="East London Network",
-                          subtitle="Last 4 weeks, to 2025-W10", labels=LABELS, outline=land,
-                          weeks=[("2025-W08", _frame([])), ("2025-W09", _synthetic(0.3)),
-                                 ("2025-W10", _synthetic(0.25))]),
-        "empty": render_map(areas=_frame([]), title="East London Network",
-                            subtitle="Last week, to 2025-W10", labels=LABELS, outline=land),
+        "map": render_map(
+            areas=_synthetic(),
+            title="East London Network",
+            subtitle="Last 4 weeks, to 2025-W10",
+            labels=LABELS,
+            outline=land,
+            weeks=[
+                ("2025-W08", _frame([])),
+                ("2025-W09", _synthetic(0.3)),
+                ("2025-W10", _synthetic(0.25)),
+            ],
+        ),
+        "empty": render_map(
+            areas=_frame([]),
+            title="East London Network",
+            subtitle="Last week, to 2025-W10",
+            labels=LABELS,
+            outline=land,
+        ),
     }
     app = FastAPI()
     mount_assets(app)
@@ -223,8 +275,11 @@ def map_server() -> Iterator[str]:
         return HTMLResponse(pages[name], headers={"content-security-policy": map_csp(pages[name])})
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, access_log=False, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -233,8 +288,6 @@ def map_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(5)
-
-
 
 
 @BROWSER_MARKS[0]
@@ -251,9 +304,14 @@ def test_P7_browser_draws_the_map_from_this_host_only(map_server: str) -> None:
             page.add_init_script(CSP_WATCH)
             page.on("request", lambda r: requests.append(r.url))
             # Chromium's performance hint about leaflet-heat's canvas readback is not a problem.
-            page.on("console", lambda m: m.type in ("error", "warning")
+            page.on(
+                "console",
+                lambda m: (
+                    m.type in ("error", "warning")
                     and "willReadFrequently" not in m.text
-                    and problems.append(f"{m.type}: {m.text}"))
+                    and problems.append(f"{m.type}: {m.text}")
+                ),
+            )
             page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
 
             page.goto(f"{map_server}/map", wait_until="networkidle")

@@ -17,22 +17,29 @@ def phone():  # type: ignore[no-untyped-def]
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740},
-                                      java_script_enabled=False)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, java_script_enabled=False
+        )
         yield context.new_page()
         browser.close()
 
 
 def _answer(page) -> None:  # type: ignore[no-untyped-def]
     page.fill("#occurred_on-input", page.locator("#occurred_on-input").get_attribute("max"))
-    for field, value in (("time_of_day", "evening"), ("setting", "workplace"),
-                         ("officers", "3-5"), ("vehicles", "2-3"), ("detained", "1"),
-                         ("source", "saw_it")):
+    for field, value in (
+        ("time_of_day", "evening"),
+        ("setting", "workplace"),
+        ("officers", "3-5"),
+        ("vehicles", "2-3"),
+        ("detained", "1"),
+        ("source", "saw_it"),
+    ):
         page.check(f"input[name={field}][value='{value}']")
 
 
-def test_a_member_reports_with_javascript_off_on_a_narrow_screen(phone, live_server, network,
-                                                                  session):
+def test_a_member_reports_with_javascript_off_on_a_narrow_screen(
+    phone, live_server, network, session
+):
     _, token = network
     hosts: set[str] = set()
     phone.on("request", lambda r: hosts.add(r.url.split("/")[2]))

@@ -27,8 +27,16 @@ def test_form_renders_without_javascript(live_server, network):
     csp = page.headers["content-security-policy"]
     assert "script-src" not in csp and "default-src 'none'" in csp
     assert page.headers["cache-control"] == "no-store"
-    for name in ("occurred_on", "time_of_day", "place", "setting", "officers", "vehicles",
-                 "detained", "source"):
+    for name in (
+        "occurred_on",
+        "time_of_day",
+        "place",
+        "setting",
+        "officers",
+        "vehicles",
+        "detained",
+        "source",
+    ):
         assert f'name="{name}"' in page.text
     assert 'name="note"' not in page.text, "no note field without a network key"
 
@@ -250,8 +258,9 @@ def test_spent_form_tokens_are_dropped_when_the_day_changes(settings, session):
     assert session.exec(select(func.count()).select_from(UsedFormToken)).one() == 0
 
 
-def test_a_form_from_yesterday_is_refused_but_keeps_the_answers(live_server, network, session,
-                                                                settings):
+def test_a_form_from_yesterday_is_refused_but_keeps_the_answers(
+    live_server, network, session, settings
+):
     from server.intake import formtoken
 
     _, token = network

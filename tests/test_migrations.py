@@ -49,16 +49,26 @@ def test_data_survives_upgrades_from_the_first_revision(settings):
         cfg = _cfg(settings, conn)
         command.downgrade(cfg, "0001")
         net = uuid.uuid4()
-        conn.execute(text("INSERT INTO networks (id, slug, name, link_hash, counting_rule, active)"
-                          " VALUES (:id, 's', 'S', 'h', 'all', :t)"),
-                     {"id": net.hex if engine.dialect.name == "sqlite" else net, "t": True})
-        conn.execute(text(
-            "INSERT INTO reports (id, network_id, cell, district, occurred_on, time_of_day, "
-            "setting, officers, vehicles, detained, source, status, late, late_pending) VALUES "
-            "(:id, :net, '87195da49ffffff', 'E8', :day, 'night', 'home', '1-2', '0', 'unknown',"
-            " 'saw_it', 'pending', :f, :f)"),
-            {"id": uuid.uuid4().hex if engine.dialect.name == "sqlite" else uuid.uuid4(),
-             "net": net.hex if engine.dialect.name == "sqlite" else net,
-             "day": date(2026, 11, 2), "f": False})
+        conn.execute(
+            text(
+                "INSERT INTO networks (id, slug, name, link_hash, counting_rule, active)"
+                " VALUES (:id, 's', 'S', 'h', 'all', :t)"
+            ),
+            {"id": net.hex if engine.dialect.name == "sqlite" else net, "t": True},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO reports (id, network_id, cell, district, occurred_on, time_of_day, "
+                "setting, officers, vehicles, detained, source, status, late, late_pending) VALUES "
+                "(:id, :net, '87195da49ffffff', 'E8', :day, 'night', 'home', '1-2', '0', 'unknown',"
+                " 'saw_it', 'pending', :f, :f)"
+            ),
+            {
+                "id": uuid.uuid4().hex if engine.dialect.name == "sqlite" else uuid.uuid4(),
+                "net": net.hex if engine.dialect.name == "sqlite" else net,
+                "day": date(2026, 11, 2),
+                "f": False,
+            },
+        )
         command.upgrade(cfg, "head")
         assert conn.execute(text("SELECT district FROM reports")).scalar_one() == "E8"

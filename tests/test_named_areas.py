@@ -31,18 +31,26 @@ def boroughs(path, *, driver=None, crs="EPSG:4326"):
     """Two boroughs split at Hackney's longitude, so the Hackney area straddles both."""
     frame = gpd.GeoDataFrame(
         {"CODE": ["W01", "E01"], "NAME": ["Westside", "Eastside"]},
-        geometry=[box(LNG - 0.5, LAT - 0.5, LNG, LAT + 0.5),
-                  box(LNG, LAT - 0.5, LNG + 0.5, LAT + 0.5)], crs="EPSG:4326").to_crs(crs)
+        geometry=[
+            box(LNG - 0.5, LAT - 0.5, LNG, LAT + 0.5),
+            box(LNG, LAT - 0.5, LNG + 0.5, LAT + 0.5),
+        ],
+        crs="EPSG:4326",
+    ).to_crs(crs)
     frame.to_file(path, driver=driver)
     return path
 
 
 def test_import_geojson_and_geopackage_replacing_a_layer(pub, tmp_path):
     geojson = boroughs(tmp_path / "boroughs.geojson", driver="GeoJSON")
-    assert import_named_areas(settings=pub, path=geojson, code_field="CODE",
-                              name_field="NAME") == ("boroughs", 2)
-    assert import_named_areas(settings=pub, path=geojson, code_field="CODE",
-                              name_field="NAME") == ("boroughs", 2)  # replaced, not doubled
+    assert import_named_areas(settings=pub, path=geojson, code_field="CODE", name_field="NAME") == (
+        "boroughs",
+        2,
+    )
+    assert import_named_areas(settings=pub, path=geojson, code_field="CODE", name_field="NAME") == (
+        "boroughs",
+        2,
+    )  # replaced, not doubled
     gpkg = boroughs(tmp_path / "wards.gpkg", driver="GPKG", crs="EPSG:27700")
     import_named_areas(settings=pub, path=gpkg, code_field="CODE", name_field="NAME")
     assert layers(settings=pub) == ["boroughs", "wards"]
@@ -56,23 +64,33 @@ def test_import_refuses_a_missing_field_or_repeated_codes(pub, tmp_path):
     with pytest.raises(ValueError, match="no field 'WARD'"):
         import_named_areas(settings=pub, path=path, code_field="WARD", name_field="NAME")
     with pytest.raises(ValueError, match="not unique"):
-        gpd.GeoDataFrame({"CODE": ["X", "X"], "NAME": ["a", "b"]},
-                         geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)],
-                         crs="EPSG:4326").to_file(path, driver="GeoJSON")
+        gpd.GeoDataFrame(
+            {"CODE": ["X", "X"], "NAME": ["a", "b"]},
+            geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)],
+            crs="EPSG:4326",
+        ).to_file(path, driver="GeoJSON")
         import_named_areas(settings=pub, path=path, code_field="CODE", name_field="NAME")
 
 
 def test_view_per_named_area_sums_shown_areas_and_states_straddles(pub, tmp_path):
-    import_named_areas(settings=pub, path=boroughs(tmp_path / "b.geojson", driver="GeoJSON"),
-                       code_field="CODE", name_field="NAME")
+    import_named_areas(
+        settings=pub,
+        path=boroughs(tmp_path / "b.geojson", driver="GeoJSON"),
+        code_field="CODE",
+        name_field="NAME",
+    )
     series_id, plan = make_series(pub)
     west = min(DENSE, key=lambda cell: h3.cell_to_latlng(cell)[1])
     middle, west_area = area_of(pub, HACKNEY), area_of(pub, west)
-    freeze(pub, series_id, "2026-W10", {middle: 12, west_area: 20, area_of(pub, DENSE[0]): 3},
-           areas=plan.partition.areas())
+    freeze(
+        pub,
+        series_id,
+        "2026-W10",
+        {middle: 12, west_area: 20, area_of(pub, DENSE[0]): 3},
+        areas=plan.partition.areas(),
+    )
     view = load_view(settings=pub, window=1)
-    rows = {row.code: row for row in view_by_named_area(settings=pub, view=view,
-                                                         layer="b")}
+    rows = {row.code: row for row in view_by_named_area(settings=pub, view=view, layer="b")}
     assert set(rows) == {"W01", "E01"}, rows
     assert west_area in rows["W01"].areas
     total = sum(row.count or 0 for row in rows.values())
@@ -87,6 +105,10 @@ def test_named_areas_never_change_releases(pub, tmp_path):
     series_id, plan = make_series(pub)
     freeze(pub, series_id, "2026-W10", {}, areas=plan.partition.areas())
     before = table_rows(pub, "SELECT * FROM published_counts ORDER BY area")
-    import_named_areas(settings=pub, path=boroughs(tmp_path / "b.geojson", driver="GeoJSON"),
-                       code_field="CODE", name_field="NAME")
+    import_named_areas(
+        settings=pub,
+        path=boroughs(tmp_path / "b.geojson", driver="GeoJSON"),
+        code_field="CODE",
+        name_field="NAME",
+    )
     assert table_rows(pub, "SELECT * FROM published_counts ORDER BY area") == before

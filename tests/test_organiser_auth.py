@@ -56,16 +56,25 @@ ORGANISER_PREFIXES = ("/organise", "/logout")
 # Routes anyone may request, each for a reason: member pages and the API are guarded by
 # member tokens, assets are public files. A new route must be classified here or be an
 # organiser route (and then the crawl checks that it refuses strangers).
-PUBLIC = {"/api/v1/openapi.json", "/static/{path}", "/maps-assets/{path}",
-          "/vendor/htmx.min.js", "/r/{token}", "/r/{token}/received", "/api/v1/reports",
-          "/login", "/healthz"}
+PUBLIC = {
+    "/api/v1/openapi.json",
+    "/static/{path}",
+    "/maps-assets/{path}",
+    "/vendor/htmx.min.js",
+    "/r/{token}",
+    "/r/{token}/received",
+    "/api/v1/reports",
+    "/login",
+    "/healthz",
+}
 ID_PARAMS = {"network_id", "report_id", "organiser_id"}
 
 
 @pytest.fixture
 def pub(settings, tmp_path):
-    return publishing_settings(settings, tmp_path, login_attempts_per_username=ATTEMPTS,
-                               trend_epsilon=1.0)
+    return publishing_settings(
+        settings, tmp_path, login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0
+    )
 
 
 @pytest.fixture
@@ -91,13 +100,18 @@ def world(session: Session, pub) -> World:
     alpha, bravo = make_network(session, "Network Alpha"), make_network(session, "Network Bravo")
     day = pub.today() - timedelta(days=1)  # a week not released yet: open to moderation
     alpha_report = add_report(session, alpha, day=day, setting="home")
-    bravo_report = add_report(session, bravo, day=day, setting="street",
-                              cell=storage_cell(DENSE[1]))
-    return World(alpha=alpha, bravo=bravo,
-                 alice=add_organiser(session, "alice-of-alpha", networks=[alpha]),
-                 bob=add_organiser(session, "bob-of-bravo", networks=[bravo]),
-                 root=add_organiser(session, "root-admin", is_admin=True),
-                 alpha_report=alpha_report, bravo_report=bravo_report)
+    bravo_report = add_report(
+        session, bravo, day=day, setting="street", cell=storage_cell(DENSE[1])
+    )
+    return World(
+        alpha=alpha,
+        bravo=bravo,
+        alice=add_organiser(session, "alice-of-alpha", networks=[alpha]),
+        bob=add_organiser(session, "bob-of-bravo", networks=[bravo]),
+        root=add_organiser(session, "root-admin", is_admin=True),
+        alpha_report=alpha_report,
+        bravo_report=bravo_report,
+    )
 
 
 def _set_expiry(settings, **values: int) -> None:  # type: ignore[no-untyped-def]
@@ -140,6 +154,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(clients, world, pub
         assert response.status_code == 401
         assert WRONG_MESSAGE in response.text
         assert not _set_cookies(response)
+
     def page(response: httpx.Response, username: str) -> str:  # less the echo and a new token
         text = response.text.replace(username, "X")
         return re.sub(r'name="login_token" value="[^"]*"', "", text)
@@ -151,8 +166,14 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(clients, world, pub
 
 def test_a_forged_login_form_is_refused(clients, world, pub):
     client = clients()
-    response = client.post("/login", data={"username": "alice-of-alpha", "password": PASSWORD,
-                                           "login_token": "forged.token.value"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "alice-of-alpha",
+            "password": PASSWORD,
+            "login_token": "forged.token.value",
+        },
+    )
     assert response.status_code == 400 and "login form expired" in response.text
     assert _session_rows(pub) == []
 
@@ -201,13 +222,22 @@ def test_absolute_expiry_ends_a_busy_session(clients, world, pub):
 
 def test_activity_renews_the_idle_timer_but_never_past_the_absolute_limit(session, world):
     idle, absolute, start = 30 * 60, 12 * 3600, 1_800_000_000.0
-    raw = logins.start(session=session, organiser=world.alice, idle_seconds=idle,
-                         absolute_seconds=absolute, now=start)
+    raw = logins.start(
+        session=session,
+        organiser=world.alice,
+        idle_seconds=idle,
+        absolute_seconds=absolute,
+        now=start,
+    )
     # Silent for longer than the idle limit: gone.
-    other = logins.start(session=session, organiser=world.alice, idle_seconds=idle,
-                           absolute_seconds=absolute, now=start)
-    assert logins.resume(session=session, raw=other, idle_seconds=idle,
-                           now=start + idle) is None
+    other = logins.start(
+        session=session,
+        organiser=world.alice,
+        idle_seconds=idle,
+        absolute_seconds=absolute,
+        now=start,
+    )
+    assert logins.resume(session=session, raw=other, idle_seconds=idle, now=start + idle) is None
     # Active every 20 minutes: alive until the absolute limit, then gone.
     now = start
     while now + 20 * 60 < start + absolute:
@@ -215,8 +245,7 @@ def test_activity_renews_the_idle_timer_but_never_past_the_absolute_limit(sessio
         active = logins.resume(session=session, raw=raw, idle_seconds=idle, now=now)
         assert active is not None and active.organiser.id == world.alice.id
         assert active.record.idle_expiry <= start + absolute
-    assert logins.resume(session=session, raw=raw, idle_seconds=idle,
-                           now=start + absolute) is None
+    assert logins.resume(session=session, raw=raw, idle_seconds=idle, now=start + absolute) is None
 
 
 def test_session_id_is_128_random_bits_stored_only_as_a_hash(clients, world, pub):
@@ -253,16 +282,23 @@ def test_cookie_on_plain_http_loopback_drops_only_secure(clients, world):
     assert "secure" not in attributes and not any(a.startswith("domain") for a in attributes)
 
 
-@pytest.mark.parametrize("headers", [
-    {"Host": "raidwatch.example"},  # plain http, but not loopback: no relaxation
-    {"X-Forwarded-Proto": "https"},  # a TLS proxy on this machine
-], ids=["other-host", "behind-tls-proxy"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "raidwatch.example"},  # plain http, but not loopback: no relaxation
+        {"X-Forwarded-Proto": "https"},  # a TLS proxy on this machine
+    ],
+    ids=["other-host", "behind-tls-proxy"],
+)
 def test_cookie_is_host_prefixed_and_secure_off_loopback(clients, world, headers):
     client = clients()
     token_page = client.get("/login", headers=headers)
     token = token_page.text.split('name="login_token" value="')[1].split('"')[0]
-    response = client.post("/login", headers=headers, data={
-        "username": "alice-of-alpha", "password": PASSWORD, "login_token": token})
+    response = client.post(
+        "/login",
+        headers=headers,
+        data={"username": "alice-of-alpha", "password": PASSWORD, "login_token": token},
+    )
     [header] = _set_cookies(response)
     name, attributes = _cookie_attributes(header)
     assert name == "__Host-rw_session"
@@ -270,8 +306,9 @@ def test_cookie_is_host_prefixed_and_secure_off_loopback(clients, world, headers
     assert not any(a.startswith("domain") for a in attributes)  # __Host- forbids Domain
 
 
-def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(clients, world, live_server,
-                                                                   pub):
+def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(
+    clients, world, live_server, pub
+):
     # The app reads its settings per request; switch the deployment's setting on.
     live_server.app.state.settings = pub.model_copy(update={"secure_cookies": True})
     client = clients()
@@ -283,8 +320,7 @@ def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(clients, wor
     # httpx (like a browser) keeps a Secure cookie off plain http; a TLS client would send it.
     assert client.get("/organise").status_code == 303
     bare = clients()
-    assert bare.get("/organise", headers={"Cookie": f"__Host-rw_session={raw}"}).status_code \
-        == 200
+    assert bare.get("/organise", headers={"Cookie": f"__Host-rw_session={raw}"}).status_code == 200
     assert bare.get("/organise", headers={"Cookie": f"rw_session={raw}"}).status_code == 303
 
 
@@ -295,39 +331,62 @@ def _organiser_routes(app) -> list[Route]:  # type: ignore[no-untyped-def]
     routes = [r for r in registered_routes(app) if r.path.startswith(ORGANISER_PREFIXES)]
     paths = {r.path for r in routes}
     # The crawl reads the routes from the app; make sure it really found them.
-    assert {"/organise", "/organise/reports/{report_id}/{action}", "/logout",
-            "/organise/networks/{network_id}/rotate"} <= paths, paths
+    assert {
+        "/organise",
+        "/organise/reports/{report_id}/{action}",
+        "/logout",
+        "/organise/networks/{network_id}/rotate",
+    } <= paths, paths
     return routes
 
 
 def _samples(world: World, *, of: str = "alpha") -> dict[str, str]:
     """Path parameters that name real things (of alpha or of bravo)."""
     if of == "alpha":
-        ids = {"network_id": world.alpha.id, "report_id": world.alpha_report.id,
-               "organiser_id": world.bob.id}
+        ids = {
+            "network_id": world.alpha.id,
+            "report_id": world.alpha_report.id,
+            "organiser_id": world.bob.id,
+        }
     else:
-        ids = {"network_id": world.bravo.id, "report_id": world.bravo_report.id,
-               "organiser_id": world.bob.id}
-    return {**{k: str(v) for k, v in ids.items()}, "action": "reject", "name": "window-4",
-            "fmt": "csv"}
+        ids = {
+            "network_id": world.bravo.id,
+            "report_id": world.bravo_report.id,
+            "organiser_id": world.bob.id,
+        }
+    return {
+        **{k: str(v) for k, v in ids.items()},
+        "action": "reject",
+        "name": "window-4",
+        "fmt": "csv",
+    }
 
 
 def _url(route: Route, samples: dict[str, str]) -> str:
     unknown = set(route.params) - set(samples)
-    assert not unknown, (f"{route.method} {route.path}: the crawl does not know the path "
-                         f"parameter(s) {unknown}; add a sample that names a real object")
+    assert not unknown, (
+        f"{route.method} {route.path}: the crawl does not know the path "
+        f"parameter(s) {unknown}; add a sample that names a real object"
+    )
     return route.url(samples)
 
 
 def _form(pub) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """One form that makes every state-changing route do something when the token is right."""
-    return {"public_key": new_keypair()[0], "counting_rule": "confirmed_or_corroborated",
-            "username": "mallory", "password": PASSWORD, "role": "admin", "status": "",
-            "confirm": "yes"}
+    return {
+        "public_key": new_keypair()[0],
+        "counting_rule": "confirmed_or_corroborated",
+        "username": "mallory",
+        "password": PASSWORD,
+        "role": "admin",
+        "status": "",
+        "confirm": "yes",
+    }
 
 
 def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
-        clients, world, pub, live_server):
+    clients, world, pub, live_server
+):
     client = logged_in(clients(), "root-admin")
     posts = [r for r in _organiser_routes(live_server.app) if r.method != "GET"]
     assert len(posts) >= 8
@@ -370,8 +429,9 @@ def test_csrf_token_is_also_accepted_as_the_htmx_header(clients, world, pub):
 def test_another_sessions_csrf_token_is_refused(clients, world, pub):
     mine, theirs = logged_in(clients(), "alice-of-alpha"), logged_in(clients(), "alice-of-alpha")
     before = snapshot(pub)
-    response = mine.post(f"/organise/reports/{world.alpha_report.id}/reject",
-                         data={"csrf_token": csrf_token(theirs)})
+    response = mine.post(
+        f"/organise/reports/{world.alpha_report.id}/reject", data={"csrf_token": csrf_token(theirs)}
+    )
     assert response.status_code == 403 and snapshot(pub) == before
 
 
@@ -439,8 +499,11 @@ def test_a_disabled_organiser_is_logged_out_and_cannot_log_in(clients, world, pu
 
 def test_an_admin_cannot_disable_themselves(clients, world, pub):
     root = logged_in(clients(), "root-admin")
-    response = root.post(f"/organise/organisers/{world.root.id}/active",
-                         data={"csrf_token": csrf_token(root)}, follow_redirects=True)
+    response = root.post(
+        f"/organise/organisers/{world.root.id}/active",
+        data={"csrf_token": csrf_token(root)},
+        follow_redirects=True,
+    )
     assert "You cannot disable yourself." in response.text
     assert root.get("/organise").status_code == 200
 
@@ -449,17 +512,23 @@ def test_an_admin_cannot_disable_themselves(clients, world, pub):
 
 
 def test_passwords_are_hashed_with_argon2id(session, world, clients):
-    person = create_organiser(session=session, username="Carol", password=PASSWORD,
-                              networks=[world.alpha])
+    person = create_organiser(
+        session=session, username="Carol", password=PASSWORD, networks=[world.alpha]
+    )
     assert person.username == "carol" and person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
     assert logged_in(clients(), "carol").get("/organise").status_code == 200
 
 
 def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run([sys.executable, "-m", "server.cli", "organiser", "create", *argv],
-                          input=password + "\n", capture_output=True, text=True,
-                          env=cli_env(pub), timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "organiser", "create", *argv],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        env=cli_env(pub),
+        timeout=60,
+    )
 
 
 def test_cli_creates_an_organiser_reading_the_password_from_stdin(pub, world, clients):
@@ -489,32 +558,46 @@ def test_cli_refuses_a_short_password_and_an_unknown_network(pub, world):
 
 
 def test_every_route_is_classified_as_public_or_organiser(live_server):
-    unclassified = {r.path for r in registered_routes(live_server.app)
-                    if not r.path.startswith(ORGANISER_PREFIXES) and r.path not in PUBLIC}
-    assert not unclassified, (f"new route(s) {unclassified}: add them to PUBLIC if anyone may "
-                              "request them, or serve them under /organise behind a login")
+    unclassified = {
+        r.path
+        for r in registered_routes(live_server.app)
+        if not r.path.startswith(ORGANISER_PREFIXES) and r.path not in PUBLIC
+    }
+    assert not unclassified, (
+        f"new route(s) {unclassified}: add them to PUBLIC if anyone may "
+        "request them, or serve them under /organise behind a login"
+    )
 
 
 def test_route_crawl_every_organiser_route_refuses_an_anonymous_request(
-        clients, world, pub, live_server):
+    clients, world, pub, live_server
+):
     from server.publishing.jobs import publish_and_draw
 
     publish_and_draw(settings=pub, as_of=pub.today())  # so maps and exports exist
     routes = _organiser_routes(live_server.app)
     before = snapshot(pub)
-    strangers = {"no cookie": clients(), "forged cookie": clients(),
-                 "forged host cookie": clients(), "htmx": clients()}
+    strangers = {
+        "no cookie": clients(),
+        "forged cookie": clients(),
+        "forged host cookie": clients(),
+        "htmx": clients(),
+    }
     strangers["forged cookie"].cookies.set("rw_session", "A" * 22)
     strangers["forged host cookie"].cookies.set("__Host-rw_session", "A" * 22)
     strangers["htmx"].headers["HX-Request"] = "true"
     form = _form(pub)
     for route in routes:
-        for samples in (_samples(world), _samples(world, of="bravo"),
-                        {**_samples(world), **dict.fromkeys(ID_PARAMS, random_id())}):
+        for samples in (
+            _samples(world),
+            _samples(world, of="bravo"),
+            {**_samples(world), **dict.fromkeys(ID_PARAMS, random_id())},
+        ):
             url = _url(route, samples)
             for label, client in strangers.items():
-                response = client.request(route.method, url,
-                                          data=form if route.method != "GET" else None)
+                response = client.request(
+                    route.method, url, data=form if route.method != "GET" else None
+                )
                 where = f"{route.method} {url} ({label})"
                 assert response.status_code in (303, 401, 403), where
                 if response.status_code == 303:
@@ -530,23 +613,28 @@ def test_route_crawl_every_organiser_route_refuses_an_anonymous_request(
 
 
 def test_route_crawl_an_organiser_cannot_reach_another_networks_data(
-        clients, world, pub, live_server):
+    clients, world, pub, live_server
+):
     from server.publishing.jobs import publish_and_draw
 
     publish_and_draw(settings=pub, as_of=pub.today())
     alice = logged_in(clients(), "alice-of-alpha")
     token = csrf_token(alice)
     form = {**_form(pub), "csrf_token": token}
-    bravo_traces = ("Network Bravo", world.bravo.slug, str(world.bravo.id),
-                    str(world.bravo_report.id), "bob-of-bravo")
+    bravo_traces = (
+        "Network Bravo",
+        world.bravo.slug,
+        str(world.bravo.id),
+        str(world.bravo_report.id),
+        "bob-of-bravo",
+    )
     before = snapshot(pub)
     seen_pages = 0
     for route in _organiser_routes(live_server.app):
         if route.path.startswith("/logout"):
             continue  # alice's own session; covered by the logout tests
         url = _url(route, _samples(world, of="bravo"))
-        response = alice.request(route.method, url,
-                                 data=form if route.method != "GET" else None)
+        response = alice.request(route.method, url, data=form if route.method != "GET" else None)
         where = f"{route.method} {url}"
         if set(route.params) & ID_PARAMS:
             assert response.status_code in (403, 404), (where, response.status_code)

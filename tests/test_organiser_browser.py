@@ -75,8 +75,9 @@ def _statuses(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_dashboard_works_with_javascript_off(chromium, demo, live_server, tmp_path):
     base = live_server.url
-    context = chromium.new_context(java_script_enabled=False, viewport=VIEWPORT,
-                                   accept_downloads=True)
+    context = chromium.new_context(
+        java_script_enabled=False, viewport=VIEWPORT, accept_downloads=True
+    )
     page = context.new_page()
     ARTIFACTS.mkdir(exist_ok=True)
     _log_in(page, base)
@@ -109,8 +110,7 @@ def test_dashboard_works_with_javascript_off(chromium, demo, live_server, tmp_pa
     context.close()
 
 
-def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, demo,
-                                                                     live_server):
+def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, demo, live_server):
     base = live_server.url
     ARTIFACTS.mkdir(exist_ok=True)
     context = chromium.new_context(viewport=VIEWPORT)
@@ -120,9 +120,14 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
     problems: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     # Chromium's performance hint about leaflet-heat's canvas readback is not a problem.
-    page.on("console", lambda m: m.type in ("error", "warning")
+    page.on(
+        "console",
+        lambda m: (
+            m.type in ("error", "warning")
             and "willReadFrequently" not in m.text
-            and problems.append(f"{m.type}: {m.text}"))
+            and problems.append(f"{m.type}: {m.text}")
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
 
     _log_in(page, base)
@@ -183,8 +188,9 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
 
     violations += _violations(page)
     context.close()
-    assert requests and all(url.startswith(base + "/") for url in requests), \
-        [url for url in requests if not url.startswith(base + "/")]
+    assert requests and all(url.startswith(base + "/") for url in requests), [
+        url for url in requests if not url.startswith(base + "/")
+    ]
     assert any("/organise/map/window-12" in url for url in requests)
     assert any("/maps-assets/" in url for url in requests)  # the map's files, from here
     assert not problems[:expected], problems

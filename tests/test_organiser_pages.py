@@ -59,8 +59,9 @@ WEEK = "2026-W02"
 DUE = date(2026, 1, 14)  # W02 is released on this day
 OTHER = next(cell for cell in DENSE if cell != HACKNEY)  # another area of its own
 QUIET = DENSE[-1] if DENSE[-1] not in (HACKNEY, OTHER) else DENSE[-2]  # below the floor
-FOREIGN_URL = re.compile(r"(?:https?|wss?|ftp):\\?/\\?/|(?:src|href|action)\s*=\s*[\"']?//",
-                         re.IGNORECASE)
+FOREIGN_URL = re.compile(
+    r"(?:https?|wss?|ftp):\\?/\\?/|(?:src|href|action)\s*=\s*[\"']?//", re.IGNORECASE
+)
 RAIDWATCH = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "raidwatch"
 
 
@@ -89,8 +90,12 @@ def alpha(session, pub, clients) -> Alpha:
     network, token = create_network(session=session, name="Network Alpha", key=pub.key())
     add_organiser(session, "alice", networks=[network])
     add_organiser(session, "root", is_admin=True)
-    return Alpha(network=network, token=token, alice=logged_in(clients(), "alice"),
-                 root=logged_in(clients(), "root"))
+    return Alpha(
+        network=network,
+        token=token,
+        alice=logged_in(clients(), "alice"),
+        root=logged_in(clients(), "root"),
+    )
 
 
 @pytest.fixture
@@ -158,8 +163,11 @@ def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(relea
         assert heading in html
     assert "shown only when its count reaches 10 for this window" in html
     # Server-rendered trend charts: per setting and per network (hers only).
-    charts = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg"[^>]*role="img" '
-                        r'aria-label="([^"]+)"', html)
+    charts = re.findall(
+        r'<svg xmlns="http://www.w3.org/2000/svg"[^>]*role="img" '
+        r'aria-label="([^"]+)"',
+        html,
+    )
     assert charts == ["Incidents by setting (all networks)", "Incidents by network"]
     assert ">Network Alpha</text>" in html and "<polyline" in html
     assert "<script>" not in html  # only htmx, from this host
@@ -194,8 +202,9 @@ def test_htmx_request_gets_only_the_view_fragment(released):
 
 def test_htmx_history_restore_gets_the_whole_page(released):
     # Going Back after an htmx switch: htmx refetches the URL and swaps it in as the page.
-    response = released.alice.get("/organise?window=1", headers={
-        "HX-Request": "true", "HX-History-Restore-Request": "true"})
+    response = released.alice.get(
+        "/organise?window=1", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in response.text and "<nav>" in response.text
 
 
@@ -203,31 +212,47 @@ def test_htmx_history_restore_gets_the_whole_page(released):
 
 
 def test_exports_equal_the_cli_and_hold_only_the_views_rows(released, pub):
-    jobs = {(window, fmt): subprocess.Popen(
-        [str(RAIDWATCH), "export", "--window", str(window), "--format", fmt],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(pub))
-        for window in WINDOWS for fmt in ("csv", "geojson")}
+    jobs = {
+        (window, fmt): subprocess.Popen(
+            [str(RAIDWATCH), "export", "--window", str(window), "--format", fmt],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli_env(pub),
+        )
+        for window in WINDOWS
+        for fmt in ("csv", "geojson")
+    }
     for (window, fmt), job in jobs.items():
         out, err = job.communicate(timeout=60)
         assert job.returncode == 0, err
         response = released.alice.get(f"/organise/export.{fmt}?window={window}")
         assert response.status_code == 200
         assert response.content == out, f"window {window} {fmt} differs from the CLI"
-        assert response.headers["content-disposition"] == \
-            f'attachment; filename="raidwatch-{WEEK}-{window}w.{fmt}"'
+        assert (
+            response.headers["content-disposition"]
+            == f'attachment; filename="raidwatch-{WEEK}-{window}w.{fmt}"'
+        )
         view = load_view(settings=pub, window=window)
         shown = [(row.area, row.count) for row in view.rows]
         assert shown == [(area_of(pub), 12)]
         if fmt == "csv":
             assert response.headers["content-type"] == "text/csv; charset=utf-8"
-            rows = list(csv.DictReader(io.StringIO("\n".join(
-                line for line in response.text.splitlines() if not line.startswith("#")))))
+            rows = list(
+                csv.DictReader(
+                    io.StringIO(
+                        "\n".join(
+                            line for line in response.text.splitlines() if not line.startswith("#")
+                        )
+                    )
+                )
+            )
             assert [(r["area"], int(r["count"])) for r in rows] == shown
         else:
             assert response.headers["content-type"] == "application/geo+json"
             geo = json.loads(response.text)
-            assert [(f["properties"]["area"], f["properties"]["count"])
-                    for f in geo["features"]] == shown
+            assert [
+                (f["properties"]["area"], f["properties"]["count"]) for f in geo["features"]
+            ] == shown
             assert geo["metadata"]["window_weeks"] == window
         assert area_of(pub, QUIET) not in response.text  # below the floor: never exported
     assert released.alice.get("/organise/export.xlsx").status_code == 404
@@ -247,8 +272,9 @@ def test_map_pages_are_self_contained_and_show_the_shown_areas(released, pub):
         assert not FOREIGN_URL.search(html), f"{name} names another host"
         for url in re.findall(r"(?:src|href)\s*=\s*\"([^\"]*)\"", html):
             assert url.startswith(("/", "data:", "#")), (name, url)
-        policy = dict(part.split(" ", 1) for part in
-                      response.headers["content-security-policy"].split("; "))
+        policy = dict(
+            part.split(" ", 1) for part in response.headers["content-security-policy"].split("; ")
+        )
         assert policy["script-src"].split() == ["'self'", *script_hashes(html)]
         assert len(script_hashes(html)) >= 1 and "'unsafe-inline'" not in policy["script-src"]
         assert policy["default-src"] == "'none'" and policy["connect-src"] == "'none'"
@@ -264,8 +290,9 @@ def test_map_pages_are_self_contained_and_show_the_shown_areas(released, pub):
 # -- moderation ----------------------------------------------------------------------------
 
 
-def test_rejecting_every_report_of_an_incident_removes_it_from_the_next_release(alpha, session,
-                                                                                pub):
+def test_rejecting_every_report_of_an_incident_removes_it_from_the_next_release(
+    alpha, session, pub
+):
     add_incidents(session, alpha.network, day=MONDAY, count=12)  # area X
     add_incidents(session, alpha.network, day=MONDAY, count=12, res6=OTHER)  # control
     add_report(session, alpha.network, day=MONDAY, setting="home", band="night")  # a 2nd witness
@@ -277,16 +304,20 @@ def test_rejecting_every_report_of_an_incident_removes_it_from_the_next_release(
         response = _moderate(alpha.alice, report, "reject")
     page = alpha.alice.get(response.headers["location"]).text
     assert f"Marked as rejected. The release of week {WEEK} will reflect it." in page
-    assert {r.status for r in _reports(pub, cell=storage_cell(), setting="home",
-                                       time_of_day="night")} == {"rejected"}
+    assert {
+        r.status for r in _reports(pub, cell=storage_cell(), setting="home", time_of_day="night")
+    } == {"rejected"}
     publish_and_draw(settings=pub, as_of=DUE)
     counts = published(pub, WEEK)
     assert counts[area_of(pub)] == 11 and counts[area_of(pub, OTHER)] == 12
 
 
 def test_confirming_counts_an_incident_under_the_strict_rule(alpha, session, pub):
-    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule",
-                     counting_rule="confirmed_or_corroborated")
+    response = _post(
+        alpha.alice,
+        f"/organise/networks/{alpha.network.id}/rule",
+        counting_rule="confirmed_or_corroborated",
+    )
     assert response.status_code == 303
     add_incidents(session, alpha.network, day=MONDAY, count=12)
     add_incidents(session, alpha.network, day=MONDAY, count=12, res6=OTHER)  # control
@@ -298,8 +329,11 @@ def test_confirming_counts_an_incident_under_the_strict_rule(alpha, session, pub
 
 
 def test_a_duplicate_neither_counts_nor_corroborates(alpha, session, pub):
-    _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule",
-          counting_rule="confirmed_or_corroborated")
+    _post(
+        alpha.alice,
+        f"/organise/networks/{alpha.network.id}/rule",
+        counting_rule="confirmed_or_corroborated",
+    )
     for res6 in (HACKNEY, OTHER):  # 11 incidents each, every one reported twice
         add_incidents(session, alpha.network, day=MONDAY, count=11, res6=res6)
         add_incidents(session, alpha.network, day=MONDAY, count=11, res6=res6)
@@ -331,14 +365,21 @@ def test_moderation_lists_coarse_facts_and_filters_by_status(alpha, session, pub
     assert "Rejected (1)" in alpha.alice.get("/organise/reports").text
     assert str(report.id) not in alpha.alice.get("/organise/reports?status=pending").text
     # htmx: the table fragment comes back, with the message, and no page around it.
-    fragment = alpha.alice.post(f"/organise/reports/{report.id}/reset",
-                                data={"csrf_token": csrf_token(alpha.alice)},
-                                headers={"HX-Request": "true"}).text
+    fragment = alpha.alice.post(
+        f"/organise/reports/{report.id}/reset",
+        data={"csrf_token": csrf_token(alpha.alice)},
+        headers={"HX-Request": "true"},
+    ).text
     assert fragment.lstrip().startswith('<div id="moderation">') and "<html" not in fragment
     assert "Marked as pending" in fragment
-    assert alpha.alice.post(f"/organise/reports/{report.id}/explode",
-                            data={"csrf_token": csrf_token(alpha.alice)},
-                            follow_redirects=True).text.count("unknown action") == 1
+    assert (
+        alpha.alice.post(
+            f"/organise/reports/{report.id}/explode",
+            data={"csrf_token": csrf_token(alpha.alice)},
+            follow_redirects=True,
+        ).text.count("unknown action")
+        == 1
+    )
 
 
 # -- the audit log -------------------------------------------------------------------------
@@ -351,11 +392,17 @@ def test_audit_log_records_who_what_and_the_day_only(alpha, session, pub):
     _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rule", counting_rule="all")
     page = alpha.root.get("/organise/audit")
     assert page.status_code == 200
-    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>",
-                      page.text)
+    rows = re.findall(
+        r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", page.text
+    )
     actions = {(who, what) for _, who, what, _ in rows}
-    assert {("alice", "login"), ("root", "login"), ("alice", "report rejected"),
-            ("alice", "link rotated"), ("alice", "counting rule")} <= actions
+    assert {
+        ("alice", "login"),
+        ("root", "login"),
+        ("alice", "report rejected"),
+        ("alice", "link rotated"),
+        ("alice", "counting rule"),
+    } <= actions
     assert {day for day, *_ in rows} == {pub.today().isoformat()}
     assert not re.search(r"\d{1,2}:\d{2}", page.text.split("<tbody>")[1])
     detail = next(d for _, _, what, d in rows if what == "report rejected")
@@ -374,10 +421,10 @@ def test_rotating_the_member_link_shows_it_once_with_a_qr_code(alpha, live_serve
     assert member.get(f"/r/{alpha.token}").status_code == 200
     unconfirmed = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
     assert unconfirmed.status_code == 303 and "tick the box" in unquote_plus(
-        unconfirmed.headers["location"])
+        unconfirmed.headers["location"]
+    )
     assert member.get(f"/r/{alpha.token}").status_code == 200  # a misclick changes nothing
-    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate",
-                     confirm="yes")
+    response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate", confirm="yes")
     assert response.status_code == 200
     link = re.search(r'class="link-once" value="([^"]+)"', response.text).group(1)
     assert link.startswith(f"{live_server.url}/r/")
@@ -429,17 +476,32 @@ def test_counting_rule_change_persists(alpha, pub):
 def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pub, clients):
     url = "/organise/organisers"
     for form, message in (
-        ({"username": "frank", "password": "short", "role": "organiser",
-          "network": str(alpha.network.id)}, "at least 12 characters"),
-        ({"username": "frank", "password": PASSWORD, "role": "organiser"},
-         "Choose at least one network"),
+        (
+            {
+                "username": "frank",
+                "password": "short",
+                "role": "organiser",
+                "network": str(alpha.network.id),
+            },
+            "at least 12 characters",
+        ),
+        (
+            {"username": "frank", "password": PASSWORD, "role": "organiser"},
+            "Choose at least one network",
+        ),
         ({"username": "alice", "password": PASSWORD, "role": "admin"}, "already exists"),
     ):
         page = alpha.root.get(_post(alpha.root, url, **form).headers["location"])
         assert message in page.text, message
     assert "frank" not in {o.username for o in _organisers(pub)}
-    response = _post(alpha.root, url, username="Frank", password=PASSWORD, role="organiser",
-                     network=str(alpha.network.id))
+    response = _post(
+        alpha.root,
+        url,
+        username="Frank",
+        password=PASSWORD,
+        role="organiser",
+        network=str(alpha.network.id),
+    )
     assert "Created frank" in alpha.root.get(response.headers["location"]).text
     [frank] = [o for o in _organisers(pub) if o.username == "frank"]
     assert not frank.is_admin and frank.password_hash.startswith("$argon2id$")
@@ -453,9 +515,18 @@ def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pu
     refused = log_in(clients(), "frank")
     assert refused.status_code == 401 and WRONG_MESSAGE in refused.text
     assert "<td>disabled</td>" in alpha.root.get(url).text
-    assert alpha.alice.post(url, data={"csrf_token": csrf_token(alpha.alice),
-                                       "username": "x", "password": PASSWORD,
-                                       "role": "admin"}).status_code == 403
+    assert (
+        alpha.alice.post(
+            url,
+            data={
+                "csrf_token": csrf_token(alpha.alice),
+                "username": "x",
+                "password": PASSWORD,
+                "role": "admin",
+            },
+        ).status_code
+        == 403
+    )
 
 
 def _organisers(pub) -> list[Organiser]:  # type: ignore[no-untyped-def]
@@ -464,8 +535,12 @@ def _organisers(pub) -> list[Organiser]:  # type: ignore[no-untyped-def]
 
 
 def test_refusals_are_plain_pages_not_json(alpha):
-    for url, status in (("/organise/organisers", 403), ("/organise/audit", 403),
-                        ("/organise?window=abc", 422), ("/organise/map/nothing", 404)):
+    for url, status in (
+        ("/organise/organisers", 403),
+        ("/organise/audit", 403),
+        ("/organise?window=abc", 422),
+        ("/organise/map/nothing", 404),
+    ):
         response = alpha.alice.get(url)
         assert response.status_code == status, url
         assert response.headers["content-type"].startswith("text/html"), url

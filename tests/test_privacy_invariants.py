@@ -41,8 +41,9 @@ def everything_stored(settings) -> bytes:
             blobs.append(path.read_bytes())
     if PG_URL:
         url = settings.resolved_database_url
-        dump = subprocess.run(["pg_dump", "--data-only", "--inserts", url],
-                              capture_output=True, check=True)
+        dump = subprocess.run(
+            ["pg_dump", "--data-only", "--inserts", url], capture_output=True, check=True
+        )
         blobs.append(dump.stdout)
     return b"\n".join(blobs)
 
@@ -56,23 +57,35 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
     net.public_key = public
     session.add(net)
     session.commit()
-    headers = {"X-Forwarded-For": FORWARDED_CANARY, "User-Agent": AGENT_CANARY,
-               "Referer": REFERER_CANARY, "X-Real-IP": FORWARDED_CANARY,
-               "Cookie": f"tracking={COOKIE_CANARY}"}
+    headers = {
+        "X-Forwarded-For": FORWARDED_CANARY,
+        "User-Agent": AGENT_CANARY,
+        "Referer": REFERER_CANARY,
+        "X-Real-IP": FORWARDED_CANARY,
+        "Cookie": f"tracking={COOKIE_CANARY}",
+    }
     transport = httpx.HTTPTransport(local_address=SOCKET_CANARY)
     with httpx.Client(base_url=live_server.url, transport=transport, headers=headers) as client:
         page = client.get(f"/r/{token}")
         data = {k: str(v) for k, v in answers(place=POSTCODE_CANARY[0], note=NOTE_CANARY).items()}
         data["form_token"] = form_token(page.text)
         assert client.post(f"/r/{token}", data=data).status_code == 303
-        api = client.post("/api/v1/reports", headers={"Authorization": f"Bearer {token}"},
-                          json=answers(place=None, lat=51.546123, lng=-0.055987))
+        api = client.post(
+            "/api/v1/reports",
+            headers={"Authorization": f"Bearer {token}"},
+            json=answers(place=None, lat=51.546123, lng=-0.055987),
+        )
         assert api.status_code == 201
         # A failed organiser login feeds the login throttle the same address.
         login = client.get("/login").text
         login_token = re.search(r'name="login_token" value="([^"]+)"', login).group(1)
-        assert client.post("/login", data={"username": "nobody", "password": "wrong",
-                                           "login_token": login_token}).status_code == 401
+        assert (
+            client.post(
+                "/login",
+                data={"username": "nobody", "password": "wrong", "login_token": login_token},
+            ).status_code
+            == 401
+        )
         # Error paths must not leak either.
         assert client.post(f"/r/{token}", data={"place": POSTCODE_CANARY[0]}).status_code == 422
         assert client.get("/no/such/page").status_code == 404
@@ -84,8 +97,15 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
 
 def test_P1_no_network_identifiers_stored_or_logged(canary_submission):
     stored, logs, _, _ = canary_submission
-    for canary in (SOCKET_CANARY, FORWARDED_CANARY, AGENT_CANARY, "CanaryBrowser",
-                   REFERER_CANARY, "canary-referer", COOKIE_CANARY):
+    for canary in (
+        SOCKET_CANARY,
+        FORWARDED_CANARY,
+        AGENT_CANARY,
+        "CanaryBrowser",
+        REFERER_CANARY,
+        "canary-referer",
+        COOKIE_CANARY,
+    ):
         assert canary.encode() not in stored, f"{canary} found in stored data"
         assert canary not in logs, f"{canary} found in logs"
 
@@ -109,8 +129,9 @@ def test_P2_no_precise_time_in_the_schema(settings, session):
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             for name in ("reports", "used_form_tokens", "networks"):
-                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name=:n"),
-                                   {"n": name}).scalar_one()
+                sql = conn.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name=:n"), {"n": name}
+                ).scalar_one()
                 assert "WITHOUT ROWID" in sql.upper(), f"{name} has a rowid"
             assert conn.execute(text("PRAGMA secure_delete")).scalar_one() == 1
 

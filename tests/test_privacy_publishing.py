@@ -73,13 +73,22 @@ def test_P4_releases_are_frozen_and_noised_once(settings, tmp_path, session):
     gazetteer = load_gazetteer(pub)
     plan = plan_series(gazetteer=gazetteer, min_postcodes=pub.min_postcodes)
     series_id = ensure_series(engine=get_engine(pub), plan=plan, gazetteer=gazetteer)
-    assert not release_week(engine=get_engine(pub), plan=plan, series_id=series_id,
-                            week=weeks[-1], as_of=AS_OF, policy=Policy.of(changed))
+    assert not release_week(
+        engine=get_engine(pub),
+        plan=plan,
+        series_id=series_id,
+        week=weeks[-1],
+        as_of=AS_OF,
+        policy=Policy.of(changed),
+    )
     assert {week: published(pub, week) for week in weeks} == before
     with pytest.raises(IntegrityError), get_engine(pub).begin() as conn:
         release_id = uuid.UUID(str(table_rows(pub, "SELECT id FROM releases")[0].id))
-        conn.execute(insert(BudgetLedger.__table__).values(
-            week=weeks[-1], release_id=release_id, epsilon=1.0))
+        conn.execute(
+            insert(BudgetLedger.__table__).values(
+                week=weeks[-1], release_id=release_id, epsilon=1.0
+            )
+        )
 
 
 def test_P4_nothing_is_released_before_the_delay(settings, tmp_path, session):

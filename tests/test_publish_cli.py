@@ -82,20 +82,26 @@ def test_areas_import_and_export_by_named_area(cli, pub, session, tmp_path):
     from shapely.geometry import box
 
     path = tmp_path / "boroughs.geojson"
-    gpd.GeoDataFrame({"code": ["L1"], "label": ["All of it"]}, geometry=[box(-1, 51, 1, 52)],
-                     crs="EPSG:4326").to_file(path, driver="GeoJSON")
-    code, _, err = cli("areas", "import", str(path), "--code-field", "nope",
-                       "--name-field", "label")
+    gpd.GeoDataFrame(
+        {"code": ["L1"], "label": ["All of it"]}, geometry=[box(-1, 51, 1, 52)], crs="EPSG:4326"
+    ).to_file(path, driver="GeoJSON")
+    code, _, err = cli(
+        "areas", "import", str(path), "--code-field", "nope", "--name-field", "label"
+    )
     assert code == 2 and "no field 'nope'" in err
-    code, out, _ = cli("areas", "import", str(path), "--code-field", "code",
-                       "--name-field", "label")
+    code, out, _ = cli(
+        "areas", "import", str(path), "--code-field", "code", "--name-field", "label"
+    )
     assert code == 0 and "imported 1 named area(s) into layer 'boroughs'" in out
     add_incidents(session, make_network(session), day=MONDAY, count=4)
     cli("publish", "--as-of", DUE)
     code, out, _ = cli("export", "--named-areas", "--window", "1")
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO("\n".join(
-        line for line in out.splitlines() if not line.startswith("#")))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO("\n".join(line for line in out.splitlines() if not line.startswith("#")))
+        )
+    )
     assert [(r["code"], r["count"]) for r in rows] == [("L1", "4")]
     assert cli("export", "--named-areas", "wards")[0] == 2
 

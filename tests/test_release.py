@@ -95,8 +95,7 @@ def test_every_area_is_released_zeros_included_and_elsewhere_only_nationally(pub
     assert total == 4
 
 
-def test_noise_is_applied_once_and_recorded_in_the_ledger(settings, tmp_path, session,
-                                                         monkeypatch):
+def test_noise_is_applied_once_and_recorded_in_the_ledger(settings, tmp_path, session, monkeypatch):
     pub = publishing_settings(settings, tmp_path, epsilon=1.0)
     net = make_network(session)
     add_incidents(session, net, day=MONDAY, count=6)
@@ -126,9 +125,14 @@ def test_epsilon_zero_means_no_noise(pub, session):
         assert sum(published(pub, week).values()) == (7 if week == WEEK else 0)
 
 
-@pytest.mark.parametrize(("delay", "first_due"), [(3, SUNDAY + timedelta(days=3)),
-                                                  (0, SUNDAY + timedelta(days=1)),
-                                                  (7, SUNDAY + timedelta(days=7))])
+@pytest.mark.parametrize(
+    ("delay", "first_due"),
+    [
+        (3, SUNDAY + timedelta(days=3)),
+        (0, SUNDAY + timedelta(days=1)),
+        (7, SUNDAY + timedelta(days=7)),
+    ],
+)
 def test_delay_boundaries(settings, tmp_path, session, delay, first_due):
     pub = publishing_settings(settings, tmp_path, delay_days=delay)
     add_incidents(session, make_network(session), day=SUNDAY, count=1)
@@ -173,8 +177,7 @@ def test_late_reports_count_in_the_next_late_total_and_never_reopen(pub, session
     assert count_here(pub, "2026-W03") == 1
     late = dict(table_rows(pub, "SELECT week, late_total FROM releases"))
     assert late[WEEK] == 0 and late["2026-W03"] == 1
-    assert table_rows(pub, "SELECT count(*) FROM reports WHERE late_pending = :t", t=True) \
-        == [(0,)]
+    assert table_rows(pub, "SELECT count(*) FROM reports WHERE late_pending = :t", t=True) == [(0,)]
     publish(settings=pub, as_of=DUE + timedelta(days=14))
     assert dict(table_rows(pub, "SELECT week, late_total FROM releases"))["2026-W04"] == 0
 
@@ -193,8 +196,7 @@ def test_crash_mid_release_leaves_nothing_partial(pub, session, monkeypatch, fai
         publish(settings=pub, as_of=DUE)
     for table in ("releases", "published_counts", "budget_ledger"):
         assert table_rows(pub, f"SELECT count(*) FROM {table}") == [(0,)]
-    assert table_rows(pub, "SELECT count(*) FROM reports WHERE late_pending = :t", t=True) \
-        == [(1,)]
+    assert table_rows(pub, "SELECT count(*) FROM reports WHERE late_pending = :t", t=True) == [(1,)]
     monkeypatch.undo()
     assert len(publish(settings=pub, as_of=DUE)) == 12
 
@@ -211,9 +213,15 @@ def test_process_killed_mid_release_leaves_nothing_partial(pub, session):
         "from server.config import get_settings\n"
         "from server.publishing import release\n"
         "release._store_ledger = lambda *a, **k: os._exit(9)\n"
-        "release.publish(settings=get_settings(), as_of=date.fromisoformat(sys.argv[1]))\n")
-    done = subprocess.run([sys.executable, "-c", script, DUE.isoformat()], env=_env(pub),
-                          cwd=PROJECT_ROOT, capture_output=True, timeout=120)
+        "release.publish(settings=get_settings(), as_of=date.fromisoformat(sys.argv[1]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, DUE.isoformat()],
+        env=_env(pub),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 9, done.stderr.decode()
     for table in ("releases", "published_counts", "budget_ledger"):
         assert table_rows(pub, f"SELECT count(*) FROM {table}") == [(0,)]
@@ -224,13 +232,25 @@ def test_two_publisher_processes_produce_one_release_per_week(pub, session):
     add_incidents(session, make_network(session), day=MONDAY, count=3)
     raidwatch = str(PROJECT_ROOT / ".venv" / "bin" / "raidwatch")
     command = [raidwatch, "publish", "--as-of", DUE.isoformat()]
-    procs = [subprocess.Popen(command, env=_env(pub), cwd=PROJECT_ROOT, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            command,
+            env=_env(pub),
+            cwd=PROJECT_ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     outputs = [proc.communicate(timeout=120) for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], outputs
-    released = [week for out, _ in outputs if out.startswith("released ")
-                for week in out.removeprefix("released ").strip().split(", ")]
+    released = [
+        week
+        for out, _ in outputs
+        if out.startswith("released ")
+        for week in out.removeprefix("released ").strip().split(", ")
+    ]
     assert sorted(released) == previous_weeks(WEEK, 12)  # each week by exactly one of them
     assert len(table_rows(pub, "SELECT week FROM releases")) == 12
     assert len(table_rows(pub, "SELECT week FROM budget_ledger")) == 12
@@ -255,9 +275,18 @@ def _intake(engine, net, *, day):
     from server.weeks import iso_week
 
     with Session(engine) as session:
-        report = Report(network_id=net.id, cell=storage_cell(), district="E8", occurred_on=day,
-                        time_of_day="night", setting="home", officers="1-2", vehicles="0",
-                        detained="unknown", source="saw_it")
+        report = Report(
+            network_id=net.id,
+            cell=storage_cell(),
+            district="E8",
+            occurred_on=day,
+            time_of_day="night",
+            setting="home",
+            officers="1-2",
+            vehicles="0",
+            detained="unknown",
+            source="saw_it",
+        )
         session.add(report)
         hold_off_publisher(session)
         late = session.exec(select(Release.id).where(Release.week == iso_week(day))).first()
@@ -304,9 +333,20 @@ def test_a_release_waits_for_a_report_being_stored(pub, session):
     net = make_network(session)
     engine = get_engine(pub)
     with Session(engine) as intake:
-        intake.add(Report(network_id=net.id, cell=storage_cell(), district="E8",
-                          occurred_on=MONDAY, time_of_day="night", setting="home",
-                          officers="1-2", vehicles="0", detained="unknown", source="saw_it"))
+        intake.add(
+            Report(
+                network_id=net.id,
+                cell=storage_cell(),
+                district="E8",
+                occurred_on=MONDAY,
+                time_of_day="night",
+                setting="home",
+                officers="1-2",
+                vehicles="0",
+                detained="unknown",
+                source="saw_it",
+            )
+        )
         hold_off_publisher(intake)  # holds until commit
         publisher = threading.Thread(target=publish, kwargs={"settings": pub, "as_of": DUE})
         publisher.start()
@@ -322,8 +362,12 @@ def test_trend_lines_are_noised_with_their_own_budget_and_ledgered(settings, tmp
     a, b = make_network(session, "A"), make_network(session, "B")
     add_incidents(session, a, day=MONDAY, count=4)
     publish(settings=pub, as_of=DUE)
-    rows = table_rows(pub, "SELECT t.series, t.count FROM trend_counts t JOIN releases r "
-                      "ON r.id = t.release_id WHERE r.week = :w", w=WEEK)
+    rows = table_rows(
+        pub,
+        "SELECT t.series, t.count FROM trend_counts t JOIN releases r "
+        "ON r.id = t.release_id WHERE r.week = :w",
+        w=WEEK,
+    )
     series = {row.series for row in rows}
     assert {f"network:{a.id}", f"network:{b.id}", "setting:home", "setting:workplace"} <= series
     assert len(series) == 6 + 2  # every setting and every network, zeros included

@@ -10,8 +10,9 @@ def regions(mapping):
 
 
 def test_boundary_is_inclusive():
-    view = build_view(area_sums={"at": 10, "below": 9}, area_region={"at": "R", "below": "S"},
-                      k=10, sigma=0.0)
+    view = build_view(
+        area_sums={"at": 10, "below": 9}, area_region={"at": "R", "below": "S"}, k=10, sigma=0.0
+    )
     assert view.threshold == 10
     assert view.shown_areas == {"at": 10}
     assert view.hidden_count == 1
@@ -36,24 +37,22 @@ def test_small_areas_merge_into_their_region():
 
 
 def test_region_boundary_is_inclusive():
-    view = build_view(area_sums={"a": 5, "b": 5}, area_region={"a": "R", "b": "R"},
-                      k=10, sigma=0)
+    view = build_view(area_sums={"a": 5, "b": 5}, area_region={"a": "R", "b": "R"}, k=10, sigma=0)
     assert view.shown_regions == {"R": 10}
-    view = build_view(area_sums={"a": 5, "b": 4}, area_region={"a": "R", "b": "R"},
-                      k=10, sigma=0)
+    view = build_view(area_sums={"a": 5, "b": 4}, area_region={"a": "R", "b": "R"}, k=10, sigma=0)
     assert view.shown_regions == {}
     assert view.hidden_count == 2
 
 
 def test_negative_sums_show_as_zero_and_total_is_clamped():
     # With k = 0 and σ = 0 (noise off, no floor) a negative sum never reaches the bar...
-    view = build_view(area_sums={"a": -3, "b": 0}, area_region={"a": "R", "b": "S"},
-                      k=0, sigma=0)
+    view = build_view(area_sums={"a": -3, "b": 0}, area_region={"a": "R", "b": "S"}, k=0, sigma=0)
     assert view.shown_areas == {"b": 0}
     assert view.national_total == 0
     # ...and negatives pooled in a region lower its sum rather than being dropped.
-    view = build_view(area_sums={"a": -4, "b": 9, "c": 9}, area_region=regions({"R": "abc"}),
-                      k=10, sigma=0)
+    view = build_view(
+        area_sums={"a": -4, "b": 9, "c": 9}, area_region=regions({"R": "abc"}), k=10, sigma=0
+    )
     assert view.shown_regions == {"R": 14}
     assert view.national_total == 14
 

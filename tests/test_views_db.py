@@ -44,8 +44,14 @@ def test_three_sigma_over_the_window_with_mixed_epsilon(pub):
     weeks = previous_weeks(LAST, 12)
     for n, week in enumerate(weeks):
         counts = {a: 23, b: 22} if week == LAST else {}
-        freeze(pub, series_id, week, counts, epsilon=0.5 if n % 2 else 1.0,
-               areas=plan.partition.areas())
+        freeze(
+            pub,
+            series_id,
+            week,
+            counts,
+            epsilon=0.5 if n % 2 else 1.0,
+            areas=plan.partition.areas(),
+        )
     sigma = math.sqrt(6 * noise_sd(0.5, 1) ** 2 + 6 * noise_sd(1.0, 1) ** 2)
     view = load_view(settings=pub, window=12)
     assert view.sigma == pytest.approx(sigma)
@@ -53,8 +59,9 @@ def test_three_sigma_over_the_window_with_mixed_epsilon(pub):
     assert shown(view) == {a: 23}  # b's 22 is above k but below 3σ: pooled, then hidden
     assert view.weeks == tuple(weeks) and view.metadata()["epsilon"] == [0.5, 1.0]
     four = load_view(settings=pub, window=4)
-    assert four.sigma == pytest.approx(math.sqrt(2 * noise_sd(0.5, 1) ** 2
-                                                 + 2 * noise_sd(1.0, 1) ** 2))
+    assert four.sigma == pytest.approx(
+        math.sqrt(2 * noise_sd(0.5, 1) ** 2 + 2 * noise_sd(1.0, 1) ** 2)
+    )
     assert shown(four) == {a: 23, b: 22}
     one = load_view(settings=pub, window=1)
     assert one.epsilons == (0.5,) and one.threshold == 10  # 3σ = 8.4 < k
@@ -112,18 +119,31 @@ def test_exports_state_the_policy_and_list_only_shown_rows(pub):
     view = load_view(settings=pub, window=1)
     text = to_csv(view)
     comments = [line for line in text.splitlines() if line.startswith("#")]
-    for needle in ("epsilon=0.0", "k=10", f"min_postcodes={pub.min_postcodes}",
-                   "delay_days=3", "window_weeks=1"):
+    for needle in (
+        "epsilon=0.0",
+        "k=10",
+        f"min_postcodes={pub.min_postcodes}",
+        "delay_days=3",
+        "window_weeks=1",
+    ):
         assert needle in comments[1]
     assert "national_total=17" in comments[-1] and "hidden_areas=" in comments[-1]
-    rows = list(csv.DictReader(io.StringIO("\n".join(
-        line for line in text.splitlines() if not line.startswith("#")))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))
+        )
+    )
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r["kind"], r["area"], r["count"]) for r in rows] == [("area", a, "14")]
     geo = json.loads(to_geojson(view))
     assert geo["metadata"]["k"] == 10 and geo["metadata"]["window_weeks"] == 1
     [feature] = geo["features"]
     assert feature["geometry"]["type"] == "Polygon"
-    assert feature["properties"] | {} == {"kind": "area", "area": a, "name": rows[0]["name"],
-                                          "count": 14, "km2": float(rows[0]["km2"]),
-                                          "pooled_areas": 1}
+    assert feature["properties"] | {} == {
+        "kind": "area",
+        "area": a,
+        "name": rows[0]["name"],
+        "count": 14,
+        "km2": float(rows[0]["km2"]),
+        "pooled_areas": 1,
+    }

@@ -20,7 +20,8 @@ class ReportIn(BaseModel):
     """A report. Send `place`, or `lat` and `lng` (rounded to about 1 km before any use)."""
 
     occurred_on: date = Field(
-        description="The day it happened; not in the future, at most 30 days back")
+        description="The day it happened; not in the future, at most 30 days back"
+    )
     time_of_day: Literal["night", "morning", "afternoon", "evening", "unknown"]
     place: str | None = Field(None, description="Postcode district, full postcode or place name")
     lat: float | None = None
@@ -41,17 +42,32 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
 @router.post(
     "/reports",
     status_code=201,
-    openapi_extra={"requestBody": {"content": {"application/json": {
-        "schema": ReportIn.model_json_schema(ref_template="#/components/schemas/{model}")}},
-        "required": True}},
-    responses={201: {"description": "Stored. The body holds no identifier."},
-               401: {"description": "Missing or unknown member token"},
-               422: {"description": "`detail` lists `{field, message}` for every bad field"},
-               429: {"description": "Rate limit reached; nothing stored"}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": ReportIn.model_json_schema(
+                        ref_template="#/components/schemas/{model}"
+                    )
+                }
+            },
+            "required": True,
+        }
+    },
+    responses={
+        201: {"description": "Stored. The body holds no identifier."},
+        401: {"description": "Missing or unknown member token"},
+        422: {"description": "`detail` lists `{field, message}` for every bad field"},
+        429: {"description": "Rate limit reached; nothing stored"},
+    },
 )
 async def create_report(
-    request: Request, session: SessionDep, settings: SettingsDep,
-    gazetteer: GazetteerDep, limits: LimitsDep, sender: SenderDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    gazetteer: GazetteerDep,
+    limits: LimitsDep,
+    sender: SenderDep,
 ):
     """Submit a report with `Authorization: Bearer <member token>`."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -59,8 +75,11 @@ async def create_report(
     if scheme.lower() == "bearer" and token:
         network = network_for_token(session=session, token=token.strip(), key=settings.key())
     if network is None:
-        return JSONResponse({"detail": "Missing or unknown member token."}, status_code=401,
-                            headers={"WWW-Authenticate": "Bearer"})
+        return JSONResponse(
+            {"detail": "Missing or unknown member token."},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     try:
         raw = await request.json()
     except ValueError:
@@ -68,13 +87,19 @@ async def create_report(
     if not isinstance(raw, dict):
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
     if not limits.allow(link_hash=network.link_hash, address=sender):
-        return JSONResponse({"detail": "Too many reports from this link just now; nothing was "
-                             "stored. Try again later."}, status_code=429)
+        return JSONResponse(
+            {
+                "detail": "Too many reports from this link just now; nothing was "
+                "stored. Try again later."
+            },
+            status_code=429,
+        )
     unknown = sorted(set(raw) - set(ReportIn.model_fields))
     if unknown:
         return _problem(422, [{"field": name, "message": "Unknown field."} for name in unknown])
-    outcome = accept_report(session=session, network=network, raw=raw, gazetteer=gazetteer,
-                            today=settings.today())
+    outcome = accept_report(
+        session=session, network=network, raw=raw, gazetteer=gazetteer, today=settings.today()
+    )
     if outcome.errors:
         errors: list[dict[str, object]] = [
             {"field": name, "message": message} for name, message in outcome.errors.items()

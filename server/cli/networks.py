@@ -66,8 +66,10 @@ def network_keygen(args: argparse.Namespace) -> int:
     private_path.touch(mode=0o600, exist_ok=False)
     private_path.write_text(private + "\n")
     prefix.with_suffix(".pub").write_text(public + "\n")
-    print(f"Wrote {prefix.with_suffix('.pub')} (give to the server) and {private_path} "
-          "(keep offline; it opens the notes).")
+    print(
+        f"Wrote {prefix.with_suffix('.pub')} (give to the server) and {private_path} "
+        "(keep offline; it opens the notes)."
+    )
     return 0
 
 
@@ -108,7 +110,8 @@ def notes_decrypt(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     network = sub.add_parser("network", help="networks and member links").add_subparsers(
-        dest="sub", required=True)
+        dest="sub", required=True
+    )
     p = network.add_parser("create", help="create a network; prints its member link")
     p.add_argument("name")
     p.set_defaults(handler=network_create)
@@ -119,8 +122,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("slug")
     p.add_argument("pubfile")
     p.set_defaults(handler=network_set_key)
-    p = network.add_parser("keygen",
-                           help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)")
+    p = network.add_parser(
+        "keygen", help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)"
+    )
     p.add_argument("prefix")
     p.set_defaults(handler=network_keygen)
     network.add_parser("list", help="list networks").set_defaults(handler=network_list)

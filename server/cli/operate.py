@@ -25,8 +25,15 @@ def serve(args: argparse.Namespace) -> int:
     if settings.scheduler:
         start_scheduler(app, daily_jobs=[publish_and_purge])
     print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                log_config=UVICORN_LOG_CONFIG, server_header=False, date_header=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_config=UVICORN_LOG_CONFIG,
+        server_header=False,
+        date_header=False,
+    )
     return 0
 
 

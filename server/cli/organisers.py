@@ -37,9 +37,13 @@ def organiser_create(args: argparse.Namespace) -> int:
             networks.append(network)
         try:
             password = read_password()
-            organiser = create_organiser(session=session, username=args.username,
-                                         password=password, is_admin=args.admin,
-                                         networks=networks)
+            organiser = create_organiser(
+                session=session,
+                username=args.username,
+                password=password,
+                is_admin=args.admin,
+                networks=networks,
+            )
         except (AccountError, ValueError) as exc:
             return fail(str(exc))
     role = "admin" if organiser.is_admin else "organiser of " + ", ".join(args.network)
@@ -49,12 +53,17 @@ def organiser_create(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     organiser = sub.add_parser("organiser", help="organiser accounts").add_subparsers(
-        dest="sub", required=True)
+        dest="sub", required=True
+    )
     p = organiser.add_parser("create", help="create an organiser; password from stdin")
     p.add_argument("username")
     role = p.add_mutually_exclusive_group(required=True)
-    role.add_argument("--network", action="append", metavar="SLUG",
-                      help="a network this organiser looks after (repeatable)")
+    role.add_argument(
+        "--network",
+        action="append",
+        metavar="SLUG",
+        help="a network this organiser looks after (repeatable)",
+    )
     role.add_argument("--admin", action="store_true", help="every network; manages organisers")
 
     p.set_defaults(handler=organiser_create)

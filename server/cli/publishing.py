@@ -36,22 +36,36 @@ def publish_command(args: argparse.Namespace) -> int:
 def releases_command(args: argparse.Namespace) -> int:
     settings = ready()
     releases, counts = Release.__table__, PublishedCount.__table__  # type: ignore[attr-defined]
-    query = (select(releases, func.count(counts.c.area).label("areas"))
-             .join(counts, counts.c.release_id == releases.c.id, isouter=True)
-             .group_by(releases.c.id).order_by(releases.c.week))
+    query = (
+        select(releases, func.count(counts.c.area).label("areas"))
+        .join(counts, counts.c.release_id == releases.c.id, isouter=True)
+        .group_by(releases.c.id)
+        .order_by(releases.c.week)
+    )
     with get_engine(settings).connect() as conn:
-        rows = [{"week": r.week, "epsilon": r.epsilon, "areas": r.areas, "k": r.k,
-                 "min_postcodes": r.min_postcodes, "delay_days": r.delay_days,
-                 "published_on": r.published_on.isoformat(),
-                 "national_total": r.national_total, "late_total": r.late_total}
-                for r in conn.execute(query)]
+        rows = [
+            {
+                "week": r.week,
+                "epsilon": r.epsilon,
+                "areas": r.areas,
+                "k": r.k,
+                "min_postcodes": r.min_postcodes,
+                "delay_days": r.delay_days,
+                "published_on": r.published_on.isoformat(),
+                "national_total": r.national_total,
+                "late_total": r.late_total,
+            }
+            for r in conn.execute(query)
+        ]
     if args.json:
         print(json.dumps(rows))
         return 0
     print("week      published   epsilon  areas  national  late")
     for r in rows:
-        print(f"{r['week']}  {r['published_on']}  {r['epsilon']:>7}  {r['areas']:>5}  "
-              f"{r['national_total']:>8}  {r['late_total']:>4}")
+        print(
+            f"{r['week']}  {r['published_on']}  {r['epsilon']:>7}  {r['areas']:>5}  "
+            f"{r['national_total']:>8}  {r['late_total']:>4}"
+        )
     return 0
 
 
@@ -97,9 +111,13 @@ def areas_import_command(args: argparse.Namespace) -> int:
 
     settings = ready()
     try:
-        layer, count = import_named_areas(settings=settings, path=Path(args.file),
-                                          code_field=args.code_field,
-                                          name_field=args.name_field, layer=args.layer)
+        layer, count = import_named_areas(
+            settings=settings,
+            path=Path(args.file),
+            code_field=args.code_field,
+            name_field=args.name_field,
+            layer=args.layer,
+        )
     except (OSError, ValueError) as exc:
         return fail(str(exc))
     print(f"imported {count} named area(s) into layer {layer!r}")
@@ -111,19 +129,22 @@ def demo_command(args: argparse.Namespace) -> int:
 
     settings = ready()
     try:
-        result = run_demo(settings=settings, as_of=_as_of(args), weeks=args.weeks,
-                          force=args.force)
+        result = run_demo(settings=settings, as_of=_as_of(args), weeks=args.weeks, force=args.force)
     except NotEmpty as exc:
         return fail(str(exc))
     from server.demo.organiser import demo_organiser
     from server.maps.drawing import render_maps
 
     render_maps(settings=settings)
-    print(f"stored {result.reports} synthetic reports ({result.late} late); "
-          f"released {len(result.released)} week(s); maps drawn in {settings.maps_dir}")
+    print(
+        f"stored {result.reports} synthetic reports ({result.late} late); "
+        f"released {len(result.released)} week(s); maps drawn in {settings.maps_dir}"
+    )
     username, password = demo_organiser(settings=settings)
-    print(f"Demo admin: log in at /login as {username!r} with password {password!r} "
-          "(shown only once).")
+    print(
+        f"Demo admin: log in at /login as {username!r} with password {password!r} "
+        "(shown only once)."
+    )
     print("Member links of the demo networks (shown only once):")
     for name, link in result.links:
         print(f"  {name}: {link}")
@@ -140,14 +161,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="the view ending at the latest release")
     p.add_argument("--window", type=int, choices=(1, 4, 12), default=4)
     p.add_argument("--format", choices=("csv", "geojson"), default="csv")
-    p.add_argument("--named-areas", nargs="?", const="", metavar="LAYER",
-                   help="sum the view per imported named area (CSV)")
+    p.add_argument(
+        "--named-areas",
+        nargs="?",
+        const="",
+        metavar="LAYER",
+        help="sum the view per imported named area (CSV)",
+    )
     p.set_defaults(handler=export_command)
     p = sub.add_parser("purge", help="delete raw reports of weeks published long enough ago")
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
     p.set_defaults(handler=purge_command)
     areas = sub.add_parser("areas", help="operator-supplied named areas").add_subparsers(
-        dest="sub", required=True)
+        dest="sub", required=True
+    )
     p = areas.add_parser("import", help="load polygons from GeoJSON or GeoPackage")
     p.add_argument("file")
     p.add_argument("--code-field", required=True)
@@ -159,4 +186,3 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
     p.add_argument("--weeks", type=int, default=16, help=argparse.SUPPRESS)
     p.set_defaults(handler=demo_command)
-

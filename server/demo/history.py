@@ -48,17 +48,28 @@ class DemoResult:
 
 def is_empty(*, engine: Engine) -> bool:
     with engine.connect() as conn:
-        return all(conn.execute(select(func.count()).select_from(model)).scalar_one() == 0
-                   for model in (Network, Report, Release))
+        return all(
+            conn.execute(select(func.count()).select_from(model)).scalar_one() == 0
+            for model in (Network, Report, Release)
+        )
 
 
-def run_demo(*, settings: Settings, as_of: date, weeks: int = 16, visits_per_week: int = 180,
-             seed: int = 2024, force: bool = False) -> DemoResult:
+def run_demo(
+    *,
+    settings: Settings,
+    as_of: date,
+    weeks: int = 16,
+    visits_per_week: int = 180,
+    seed: int = 2024,
+    force: bool = False,
+) -> DemoResult:
     """Create the demo networks and `weeks` closed weeks of history ending before `as_of`."""
     engine = get_engine(settings)
     if not force and not is_empty(engine=engine):
-        raise NotEmpty("the database is not empty: the demo refuses to mix synthetic data "
-                       "into it (use --force on a throwaway database only)")
+        raise NotEmpty(
+            "the database is not empty: the demo refuses to mix synthetic data "
+            "into it (use --force on a throwaway database only)"
+        )
     result = DemoResult()
     network_ids, result.links = create_demo_networks(settings=settings)
 
@@ -74,8 +85,7 @@ def run_demo(*, settings: Settings, as_of: date, weeks: int = 16, visits_per_wee
         if not is_due(week, as_of=as_of, delay_days=settings.delay_days):
             continue
         result.released += publish(settings=settings, as_of=published_on, gazetteer=gazetteer)
-        result.late += store(engine=engine, rows=drawn.late, network_ids=network_ids,
-                             late=True)
+        result.late += store(engine=engine, rows=drawn.late, network_ids=network_ids, late=True)
     return result
 
 
@@ -93,15 +103,23 @@ def create_demo_networks(*, settings: Settings) -> tuple[list[uuid.UUID], list[t
     return ids, links
 
 
-def store(*, engine: Engine, rows: list[dict], network_ids: list[uuid.UUID],
-          late: bool = False) -> int:
+def store(
+    *, engine: Engine, rows: list[dict], network_ids: list[uuid.UUID], late: bool = False
+) -> int:
     """Insert synthetic report rows (their `network` is an index into `network_ids`)."""
     if not rows:
         return 0
-    values = [{**{k: v for k, v in row.items() if k != "network"},
-               "network_id": network_ids[row["network"]], "sealed_note": None,
-               "late": late, "late_pending": late} for row in rows]
+    values = [
+        {
+            **{k: v for k, v in row.items() if k != "network"},
+            "network_id": network_ids[row["network"]],
+            "sealed_note": None,
+            "late": late,
+            "late_pending": late,
+        }
+        for row in rows
+    ]
     with engine.begin() as conn:
         for start in range(0, len(values), 5000):
-            conn.execute(insert(REPORTS), values[start:start + 5000])
+            conn.execute(insert(REPORTS), values[start : start + 5000])
     return len(values)

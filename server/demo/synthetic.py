@@ -38,18 +38,26 @@ HOTSPOTS: tuple[tuple[str, float, float, float, float, int | None], ...] = (
 )
 BACKGROUND_SHARE = 1.0 - sum(h[3] for h in HOTSPOTS)  # anywhere, in proportion to postcodes
 DAY_WEIGHTS = (18, 18, 18, 18, 16, 7, 5)  # Monday..Sunday
-SETTINGS = {"workplace": 38, "home": 30, "street": 16, "transport": 8,
-            "reporting_centre": 5, "other": 3}
+SETTINGS = {
+    "workplace": 38,
+    "home": 30,
+    "street": 16,
+    "transport": 8,
+    "reporting_centre": 5,
+    "other": 3,
+}
 BANDS = {"morning": 45, "afternoon": 22, "night": 12, "evening": 9, "unknown": 12}
 REPORTS_PER_VISIT = {1: 55, 2: 25, 3: 12, 4: 5, 5: 2, 6: 1}
 SPAM_SHARE = 0.06  # of reports
 LATE_SHARE = 0.02  # of genuine reports, arriving after their week was released
 CONFIRMED_SHARE = 0.25
 SPAM_CAUGHT = 0.7  # share of spam rejected by moderators before release
-FIELDS = {"officers": ("1-2", "3-5", "6-10", "11+", "unknown"),
-          "vehicles": ("0", "1", "2-3", "4+", "unknown"),
-          "detained": ("none_seen", "1", "2-5", "6+", "unknown"),
-          "source": ("saw_it", "told_by_witness", "online")}
+FIELDS = {
+    "officers": ("1-2", "3-5", "6-10", "11+", "unknown"),
+    "vehicles": ("0", "1", "2-3", "4+", "unknown"),
+    "detained": ("none_seen", "1", "2-5", "6+", "unknown"),
+    "source": ("saw_it", "told_by_witness", "online"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,10 @@ class History:
         centres = [h3.cell_to_latlng(c) for c in self.cells]
         self.hotspots = []
         for _name, lat, lng, share, spread, network in HOTSPOTS:
-            weights = [counts[c] * math.exp(-(haversine_km(lat, lng, *centre) / spread) ** 2 / 2)
-                       for c, centre in zip(self.cells, centres, strict=True)]
+            weights = [
+                counts[c] * math.exp(-((haversine_km(lat, lng, *centre) / spread) ** 2) / 2)
+                for c, centre in zip(self.cells, centres, strict=True)
+            ]
             if sum(weights) > 1.0:  # a gazetteer elsewhere simply has no such hotspot
                 self.hotspots.append((share, list(accumulate(weights)), network))
         self._districts: dict[str, str] = {}
@@ -87,20 +97,31 @@ class History:
             day = week_start(week) + timedelta(days=self._pick(DAY_WEIGHTS))
             setting, band = self._weighted(SETTINGS), self._weighted(BANDS)
             for _ in range(self._weighted(REPORTS_PER_VISIT)):
-                who = network if network is not None and self.rng.random() < 0.85 \
+                who = (
+                    network
+                    if network is not None and self.rng.random() < 0.85
                     else self.rng.randrange(self.networks)
+                )
                 status = "confirmed" if self.rng.random() < CONFIRMED_SHARE else "pending"
                 told = band if self.rng.random() > 0.15 else "unknown"
-                row = self._row(cell=cell, day=day, setting=setting, band=told,
-                                network=who, status=status)
+                row = self._row(
+                    cell=cell, day=day, setting=setting, band=told, network=who, status=status
+                )
                 (late if self.rng.random() < LATE_SHARE else on_time).append(row)
         for _ in range(round(SPAM_SHARE * len(on_time))):
             cell = self._child(self.rng.choices(self.cells, cum_weights=self.background)[0])
             day = week_start(week) + timedelta(days=self.rng.randrange(7))
             status = "rejected" if self.rng.random() < SPAM_CAUGHT else "pending"
-            on_time.append(self._row(cell=cell, day=day, setting=self._weighted(SETTINGS),
-                                     band=self._weighted(BANDS),
-                                     network=self.rng.randrange(self.networks), status=status))
+            on_time.append(
+                self._row(
+                    cell=cell,
+                    day=day,
+                    setting=self._weighted(SETTINGS),
+                    band=self._weighted(BANDS),
+                    network=self.rng.randrange(self.networks),
+                    status=status,
+                )
+            )
         self.rng.shuffle(on_time)  # storage order must not mirror generation order either
         return WeekOfReports(on_time=on_time, late=late, visits=visits)
 
@@ -117,14 +138,22 @@ class History:
             self._children[res6] = sorted(h3.cell_to_children(res6, 7))
         return self.rng.choice(self._children[res6])
 
-    def _row(self, *, cell: str, day: date, setting: str, band: str, network: int,
-             status: str) -> dict:
+    def _row(
+        self, *, cell: str, day: date, setting: str, band: str, network: int, status: str
+    ) -> dict:
         if cell not in self._districts:
             self._districts[cell] = self.gazetteer.nearest_district(*h3.cell_to_latlng(cell))
-        return {"id": uuid.uuid4(), "network": network, "cell": cell,
-                "district": self._districts[cell][:8], "occurred_on": day,
-                "time_of_day": band, "setting": setting, "status": status,
-                **{name: self.rng.choice(values) for name, values in FIELDS.items()}}
+        return {
+            "id": uuid.uuid4(),
+            "network": network,
+            "cell": cell,
+            "district": self._districts[cell][:8],
+            "occurred_on": day,
+            "time_of_day": band,
+            "setting": setting,
+            "status": status,
+            **{name: self.rng.choice(values) for name, values in FIELDS.items()},
+        }
 
     def _weighted(self, table: Mapping[T, int]) -> T:
         return self.rng.choices(list(table), list(table.values()))[0]

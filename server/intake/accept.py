@@ -49,14 +49,18 @@ def accept_report(
         place = _coarsen(raw, gazetteer=gazetteer)
     except PlaceAmbiguous as ambiguous:
         choices = ambiguous.choices
-        errors["place"] = ("Several places have that name. Choose one below, "
-                           "or type a postcode district.")
+        errors["place"] = (
+            "Several places have that name. Choose one below, or type a postcode district."
+        )
     except PlaceNotFound as not_found:
         errors.setdefault("place", str(not_found))
     if errors or answers is None or place is None:
         return Outcome(errors=errors, place_choices=choices)
     stored = create_report(
-        session=session, network=network, answers=answers, place=place,
+        session=session,
+        network=network,
+        answers=answers,
+        place=place,
         spent_token_hash=spent_token_hash,
     )
     return Outcome(stored=not stored.duplicate, duplicate=stored.duplicate)
@@ -65,8 +69,12 @@ def accept_report(
 def _coarsen(raw: Mapping[str, object], *, gazetteer: Gazetteer) -> CoarsePlace | None:
     lat, lng = raw.get("lat"), raw.get("lng")
     if lat is not None or lng is not None:
-        if isinstance(lat, bool) or isinstance(lng, bool) \
-                or not isinstance(lat, int | float) or not isinstance(lng, int | float):
+        if (
+            isinstance(lat, bool)
+            or isinstance(lng, bool)
+            or not isinstance(lat, int | float)
+            or not isinstance(lng, int | float)
+        ):
             raise PlaceNotFound("Send both lat and lng as numbers, or send place instead.")
         return coarsen_point(float(lat), float(lng), gazetteer=gazetteer)
     text = str(raw.get("place") or "").strip()

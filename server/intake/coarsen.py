@@ -53,8 +53,11 @@ def coarsen_place_text(text: str, *, gazetteer: Gazetteer, choice: str = "") -> 
 
 
 def round_coordinate(lat: float, lng: float) -> tuple[float, float]:
-    if not (math.isfinite(lat) and math.isfinite(lng)) or not (-90 <= lat <= 90) \
-            or not (-180 <= lng <= 180):
+    if (
+        not (math.isfinite(lat) and math.isfinite(lng))
+        or not (-90 <= lat <= 90)
+        or not (-180 <= lng <= 180)
+    ):
         raise PlaceNotFound("lat must be between -90 and 90 and lng between -180 and 180.")
     return round(lat, COORDINATE_DECIMALS), round(lng, COORDINATE_DECIMALS)
 

@@ -69,8 +69,17 @@ MISSING = {
     "source": "Choose how you know about it.",
 }
 
-FIELDS = ("occurred_on", "time_of_day", "place", "setting", "officers", "vehicles",
-          "detained", "source", "note")
+FIELDS = (
+    "occurred_on",
+    "time_of_day",
+    "place",
+    "setting",
+    "officers",
+    "vehicles",
+    "detained",
+    "source",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +120,9 @@ def validate_answers(
     else:
         day = parse_day(values["occurred_on"])
         if day is None:
-            errors["occurred_on"] = "Enter the date as year-month-day, for example " \
-                f"{today.isoformat()}."
+            errors["occurred_on"] = (
+                f"Enter the date as year-month-day, for example {today.isoformat()}."
+            )
         elif day > today:
             errors["occurred_on"] = "This day is in the future. Choose the day it happened."
         elif day < today - timedelta(days=MAX_DAYS_BACK):
@@ -136,8 +146,9 @@ def validate_answers(
         if not notes_enabled:
             errors["note"] = "This network does not accept notes. Leave the note empty."
         elif len(values["note"]) > NOTE_MAX_CHARS:
-            errors["note"] = f"Keep the note under {NOTE_MAX_CHARS} characters " \
-                f"(it has {len(values['note'])})."
+            errors["note"] = (
+                f"Keep the note under {NOTE_MAX_CHARS} characters (it has {len(values['note'])})."
+            )
 
     if errors or day is None:
         return None, errors

@@ -47,5 +47,7 @@ def open_note(sealed: bytes, *, private_key: str) -> str:
 def new_keypair() -> tuple[str, str]:
     """(public, private) as base64, for `raidwatch network keygen`."""
     private = PrivateKey.generate()
-    return (base64.b64encode(bytes(private.public_key)).decode(),
-            base64.b64encode(bytes(private)).decode())
+    return (
+        base64.b64encode(bytes(private.public_key)).decode(),
+        base64.b64encode(bytes(private)).decode(),
+    )

@@ -33,9 +33,16 @@ ASSETS: dict[str, Path] = {
     f"{LEAFLET_DIR}/leaflet.js.map": _LEAFLET / "leaflet.js.map",
     f"{LEAFLET_DIR}/leaflet.css": _LEAFLET / "leaflet.css",
     # leaflet.css refers to these as url(images/...), relative to itself.
-    **{f"{LEAFLET_DIR}/images/{name}": _LEAFLET / "images" / name
-       for name in ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png",
-                    "marker-shadow.png")},
+    **{
+        f"{LEAFLET_DIR}/images/{name}": _LEAFLET / "images" / name
+        for name in (
+            "layers.png",
+            "layers-2x.png",
+            "marker-icon.png",
+            "marker-icon-2x.png",
+            "marker-shadow.png",
+        )
+    },
     f"{HEAT_DIR}/leaflet-heat.js": _FOLIUM_TEMPLATES / "leaflet_heat.min.js",
 }
 
@@ -66,5 +73,6 @@ def mount_assets(app: FastAPI) -> None:
         file = ASSETS.get(path)
         if file is None or not file.is_file():
             raise HTTPException(status_code=404)
-        return FileResponse(file, media_type=CONTENT_TYPES[file.suffix],
-                            headers={"cache-control": CACHE_FOREVER})
+        return FileResponse(
+            file, media_type=CONTENT_TYPES[file.suffix], headers={"cache-control": CACHE_FOREVER}
+        )

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 def _inline(tag: str) -> re.Pattern[str]:
     # Elements without a src= attribute; the body is hashed exactly as the browser sees it.
-    return re.compile(rf"<{tag}\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</{tag}\s*>",
-                      re.IGNORECASE | re.DOTALL)
+    return re.compile(
+        rf"<{tag}\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</{tag}\s*>", re.IGNORECASE | re.DOTALL
+    )
 
 
 _SCRIPT, _STYLE = _inline("script"), _inline("style")
@@ -54,14 +55,16 @@ def map_csp(html: str, tile_url: str = "") -> str:
     # own <style> blocks are admitted by hash, so no 'unsafe-inline' is needed.
     styles = " ".join(["'self'", *style_hashes(html)])
     images = " ".join(filter(None, ["'self'", "data:", tile_origin(tile_url)]))
-    return "; ".join([
-        "default-src 'none'",
-        f"script-src {scripts}",
-        f"style-src {styles}",
-        f"img-src {images}",
-        "connect-src 'none'",
-        "frame-ancestors 'self'",
-        "base-uri 'none'",
-        "object-src 'none'",
-        "form-action 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {scripts}",
+            f"style-src {styles}",
+            f"img-src {images}",
+            "connect-src 'none'",
+            "frame-ancestors 'self'",
+            "base-uri 'none'",
+            "object-src 'none'",
+            "form-action 'none'",
+        ]
+    )

@@ -35,12 +35,49 @@ def _land(gazetteer: Gazetteer):
 # Cities that orient a reader of a UK map, biggest first. Councils and counties also pass a
 # size cut ("North Yorkshire", "Kirklees") but clutter a map, so the UK list is named.
 UK_LABELS = (
-    "London", "Birmingham", "Manchester", "Glasgow", "Leeds", "Liverpool", "Newcastle upon Tyne",
-    "Sheffield", "Bristol", "Edinburgh", "Cardiff", "Belfast", "Leicester", "Nottingham",
-    "Coventry", "Bradford", "Southampton", "Portsmouth", "Plymouth", "Hull", "Stoke-on-Trent",
-    "Derby", "Aberdeen", "Swansea", "Norwich", "Brighton", "Dundee", "Exeter", "Cambridge",
-    "Oxford", "York", "Preston", "Middlesbrough", "Inverness", "Carlisle", "Derry",
-    "Peterborough", "Luton", "Reading", "Milton Keynes", "Ipswich", "Lincoln", "Gloucester",
+    "London",
+    "Birmingham",
+    "Manchester",
+    "Glasgow",
+    "Leeds",
+    "Liverpool",
+    "Newcastle upon Tyne",
+    "Sheffield",
+    "Bristol",
+    "Edinburgh",
+    "Cardiff",
+    "Belfast",
+    "Leicester",
+    "Nottingham",
+    "Coventry",
+    "Bradford",
+    "Southampton",
+    "Portsmouth",
+    "Plymouth",
+    "Hull",
+    "Stoke-on-Trent",
+    "Derby",
+    "Aberdeen",
+    "Swansea",
+    "Norwich",
+    "Brighton",
+    "Dundee",
+    "Exeter",
+    "Cambridge",
+    "Oxford",
+    "York",
+    "Preston",
+    "Middlesbrough",
+    "Inverness",
+    "Carlisle",
+    "Derry",
+    "Peterborough",
+    "Luton",
+    "Reading",
+    "Milton Keynes",
+    "Ipswich",
+    "Lincoln",
+    "Gloucester",
 )
 
 
@@ -55,8 +92,10 @@ def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
         return found
     # Elsewhere: the biggest places of the operator's gazetteer. "Leeds (England)" reads as
     # "Leeds" on a map; the context only disambiguates the form.
-    return [(p.label.split(" (")[0], p.lat, p.lng)
-            for p in gazetteer.places_for_labels(min_postcodes=8000)]
+    return [
+        (p.label.split(" (")[0], p.lat, p.lng)
+        for p in gazetteer.places_for_labels(min_postcodes=8000)
+    ]
 
 
 def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:
@@ -69,10 +108,17 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
     written = []
     for window, view in views.items():
         assert view is not None
-        subtitle = (f"Last {window} week{'s' if window > 1 else ''}: "
-                    f"{view.first_week} to {view.last_week}")
-        html = render_map(areas=as_frame(view), title="Incidents per area", subtitle=subtitle,
-                          tile_url=settings.tile_url, labels=labels, outline=land)
+        subtitle = (
+            f"Last {window} week{'s' if window > 1 else ''}: {view.first_week} to {view.last_week}"
+        )
+        html = render_map(
+            areas=as_frame(view),
+            title="Incidents per area",
+            subtitle=subtitle,
+            tile_url=settings.tile_url,
+            labels=labels,
+            outline=land,
+        )
         written.append(_write(settings, f"window-{window}", html))
     weekly = []
     for week in reversed(views[12].weeks):  # type: ignore[union-attr]
@@ -80,9 +126,15 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
         if one is not None:
             weekly.append((week, as_frame(one)))
     if weekly:
-        html = render_map(areas=weekly[0][1], title="Week by week",
-                          subtitle=f"Week {weekly[0][0]}", tile_url=settings.tile_url,
-                          weeks=weekly[1:], labels=labels, outline=land)
+        html = render_map(
+            areas=weekly[0][1],
+            title="Week by week",
+            subtitle=f"Week {weekly[0][0]}",
+            tile_url=settings.tile_url,
+            weeks=weekly[1:],
+            labels=labels,
+            outline=land,
+        )
         written.append(_write(settings, "weekly", html))
     log.info("drew %d maps", len(written))
     return written

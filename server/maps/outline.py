@@ -25,8 +25,7 @@ GRID_DEG = 0.001  # ~100 m: rounding that halves the page's size and nobody can 
 
 def land_outline(cells: Iterable[str]) -> BaseGeometry:
     """The union of H3 cells, gaps closed and simplified, in lng/lat (EPSG:4326)."""
-    polygons = [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
-                for cell in cells]
+    polygons = [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]) for cell in cells]
     if not polygons:
         return shapely.GeometryCollection()
     land = shapely.union_all(polygons)

@@ -19,7 +19,8 @@ PALETTE = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
 LAND_STYLE = {"color": "#8d99a6", "weight": 1, "fillColor": "#eeede8", "fillOpacity": 1}
 
 _SWATCHES = "\n".join(f".rw-c-{c[1:]} {{ background: {c}; }}" for c in PALETTE)
-STYLE = """<style>
+STYLE = (
+    """<style>
 .folium-map.leaflet-container { background: #d3dde6; }  /* beats leaflet.css's grey */
 .rw-panel { position: absolute; z-index: 1000; max-width: 20rem; padding: 8px 12px;
   background: rgba(255, 255, 255, 0.95); color: #1b1b1b; border-radius: 6px;
@@ -46,33 +47,43 @@ STYLE = """<style>
 .rw-tip { font: 13px/1.3 system-ui, sans-serif; }
 .rw-tip th { text-align: left; color: #555; font-weight: normal; }
 .rw-tip td { font-weight: 600; }
-""" + _SWATCHES + "\n</style>"
+"""
+    + _SWATCHES
+    + "\n</style>"
+)
 
 NO_FAVICON = '<link rel="icon" href="data:,">'  # or the browser asks for /favicon.ico
-NOTHING_YET = ("<p class=\"rw-empty\"><strong>Nothing to show yet.</strong> No area has reached "
-               "the publication floor in this window.</p>")
-NOTE = ("Noisy counts of incidents. Areas below the floor are merged into a region or "
-        "hidden.")
+NOTHING_YET = (
+    '<p class="rw-empty"><strong>Nothing to show yet.</strong> No area has reached '
+    "the publication floor in this window.</p>"
+)
+NOTE = "Noisy counts of incidents. Areas below the floor are merged into a region or hidden."
 
 
-def panels(*, title: str, subtitle: str, empty: bool,
-           legends: list[tuple[str, list[tuple[str, str]]]]) -> str:
+def panels(
+    *, title: str, subtitle: str, empty: bool, legends: list[tuple[str, list[tuple[str, str]]]]
+) -> str:
     """Title box and one legend per switchable layer (the first one visible)."""
-    head = (f"<div class=\"rw-panel rw-head\"><h1>{escape(title)}</h1>"
-            f"<p>{escape(subtitle)}</p>{NOTHING_YET if empty else ''}</div>")
+    head = (
+        f'<div class="rw-panel rw-head"><h1>{escape(title)}</h1>'
+        f"<p>{escape(subtitle)}</p>{NOTHING_YET if empty else ''}</div>"
+    )
     boxes = []
     for i, (layer, rows) in enumerate(legends):
         if not rows:
             continue
-        items = "".join(f"<li><span class=\"rw-sw rw-c-{colour[1:7]}\"></span>{label}</li>"
-                        for colour, label in rows)
+        items = "".join(
+            f'<li><span class="rw-sw rw-c-{colour[1:7]}"></span>{label}</li>'
+            for colour, label in rows
+        )
         boxes.append(
-            f"<div class=\"rw-panel rw-legend\" data-layer-index=\"{i}\""
+            f'<div class="rw-panel rw-legend" data-layer-index="{i}"'
             f"{'' if i == 0 else ' hidden'}><h2>Incidents per area</h2>"
-            f"<p class=\"rw-layer\">{escape(layer)}</p><ul>{items}"
-            "</ul><p class=\"rw-key\"><span class=\"rw-sw\"></span>area"
-            "<span class=\"rw-sw rw-sw-region\"></span>merged region</p>"
-            f"<p class=\"rw-note\">{NOTE}</p></div>")
+            f'<p class="rw-layer">{escape(layer)}</p><ul>{items}'
+            '</ul><p class="rw-key"><span class="rw-sw"></span>area'
+            '<span class="rw-sw rw-sw-region"></span>merged region</p>'
+            f'<p class="rw-note">{NOTE}</p></div>'
+        )
     return head + "".join(boxes)
 
 

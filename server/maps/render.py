@@ -42,10 +42,16 @@ class ForeignURLError(RuntimeError):
     """The rendered map refers to a host other than the configured tile server."""
 
 
-def render_map(*, areas: gpd.GeoDataFrame, title: str, subtitle: str, tile_url: str = "",
-               weeks: list[tuple[str, gpd.GeoDataFrame]] | None = None,
-               labels: Labels | None = None,
-               outline: shapely.Geometry | None = None) -> str:
+def render_map(
+    *,
+    areas: gpd.GeoDataFrame,
+    title: str,
+    subtitle: str,
+    tile_url: str = "",
+    weeks: list[tuple[str, gpd.GeoDataFrame]] | None = None,
+    labels: Labels | None = None,
+    outline: shapely.Geometry | None = None,
+) -> str:
     """A complete HTML page: choropleth, optional heat and week layers, legend, labels.
 
     `areas` (and each week's frame) has columns area, name, count, km2, kind ("area" or
@@ -56,23 +62,40 @@ def render_map(*, areas: gpd.GeoDataFrame, title: str, subtitle: str, tile_url: 
     """
     layers = [(subtitle or "Shown areas", areas), *(weeks or [])]
     shown = [frame for _, frame in layers if not frame.empty]
-    m = folium.Map(location=UK_CENTER, zoom_start=UK_ZOOM, tiles=None, control_scale=True,
-                   zoom_snap=0.5, font_size="0.875rem")
+    m = folium.Map(
+        location=UK_CENTER,
+        zoom_start=UK_ZOOM,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.5,
+        font_size="0.875rem",
+    )
     m.default_js = [("leaflet", LEAFLET_JS)]  # instance attributes: folium's own stay intact
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if tile_url:
-        folium.TileLayer(tiles=tile_url, attr="self-hosted tiles", name="Background tiles",
-                         overlay=True).add_to(m)
+        folium.TileLayer(
+            tiles=tile_url, attr="self-hosted tiles", name="Background tiles", overlay=True
+        ).add_to(m)
 
     folium.map.CustomPane("land", z_index=350).add_to(m)  # under the areas' overlay pane
-    land = outline if outline is not None else areas_outline(
-        gpd.GeoDataFrame(geometry=[g for f in shown for g in f.geometry], crs="EPSG:4326"))
+    land = (
+        outline
+        if outline is not None
+        else areas_outline(
+            gpd.GeoDataFrame(geometry=[g for f in shown for g in f.geometry], crs="EPSG:4326")
+        )
+    )
     if not land.is_empty:
         # Over tiles, the outline would only hide them: offered, but off and unfilled.
         land_style = {**page.LAND_STYLE, "fillOpacity": 0} if tile_url else page.LAND_STYLE
-        folium.GeoJson(shapely.geometry.mapping(land), name="Land outline", pane="land",
-                       interactive=False, show=not tile_url,
-                       style_function=lambda _: land_style).add_to(m)
+        folium.GeoJson(
+            shapely.geometry.mapping(land),
+            name="Land outline",
+            pane="land",
+            interactive=False,
+            show=not tile_url,
+            style_function=lambda _: land_style,
+        ).add_to(m)
 
     scales = [_scale(frame["count"]) for _, frame in layers]
     choropleths = [
@@ -83,9 +106,16 @@ def render_map(*, areas: gpd.GeoDataFrame, title: str, subtitle: str, tile_url: 
     if not areas.empty:
         # On by default: at country zoom the areas are a few pixels wide, and the heat shows
         # where they concentrate; zoomed in, the outlined areas take over.
-        heat = HeatMap(_heat_points(areas), name="Heat (shown areas)", show=True,
-                       radius=35, blur=30, min_opacity=0.25, max_zoom=8,
-                       gradient={0.3: "#ffffb2", 0.6: "#fd8d3c", 1.0: "#bd0026"})
+        heat = HeatMap(
+            _heat_points(areas),
+            name="Heat (shown areas)",
+            show=True,
+            radius=35,
+            blur=30,
+            min_opacity=0.25,
+            max_zoom=8,
+            gradient={0.3: "#ffffb2", 0.6: "#fd8d3c", 1.0: "#bd0026"},
+        )
         heat.default_js = [("leaflet-heat.js", HEAT_JS)]
         heat.add_to(m)
     view = _bounds(shown) if shown else (_UK_BOUNDS if land.is_empty else land.bounds)
@@ -93,17 +123,28 @@ def render_map(*, areas: gpd.GeoDataFrame, title: str, subtitle: str, tile_url: 
     if places:
         group = folium.FeatureGroup(name="Place names", show=True).add_to(m)
         for name, lat, lng in places:
-            folium.Marker((lat, lng), interactive=False, keyboard=False, icon=folium.DivIcon(
-                html=f"<span>{escape(name)}</span>", icon_size=(0, 0), class_name="rw-place",
-            )).add_to(group)
+            folium.Marker(
+                (lat, lng),
+                interactive=False,
+                keyboard=False,
+                icon=folium.DivIcon(
+                    html=f"<span>{escape(name)}</span>",
+                    icon_size=(0, 0),
+                    class_name="rw-place",
+                ),
+            ).add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
     if weeks:
         page.LegendSwitch(choropleths).add_to(m)
     if shown or not land.is_empty:
         west, south, east, north = view
         # Room for the title box above and the legend below-left.
-        m.fit_bounds([[south, west], [north, east]], padding_top_left=(40, 80),
-                     padding_bottom_right=(40, 40), max_zoom=MAX_FIT_ZOOM)
+        m.fit_bounds(
+            [[south, west], [north, east]],
+            padding_top_left=(40, 80),
+            padding_bottom_right=(40, 40),
+            max_zoom=MAX_FIT_ZOOM,
+        )
 
     root = m.get_root()
     if not isinstance(root, Figure):  # folium.Map always makes one; this tells mypy
@@ -111,49 +152,77 @@ def render_map(*, areas: gpd.GeoDataFrame, title: str, subtitle: str, tile_url: 
     root.title = escape(title)  # branca puts the title in the page unescaped
     root.header.add_child(Element(page.STYLE), name="raidwatch_style")
     root.header.add_child(Element(page.NO_FAVICON), name="raidwatch_icon")
-    root.html.add_child(Element(page.panels(
-        title=title, subtitle=subtitle, empty=areas.empty,
-        legends=[(name, [] if frame.empty else _legend_rows(scale))
-                 for (name, frame), scale in zip(layers, scales, strict=True)])))
+    root.html.add_child(
+        Element(
+            page.panels(
+                title=title,
+                subtitle=subtitle,
+                empty=areas.empty,
+                legends=[
+                    (name, [] if frame.empty else _legend_rows(scale))
+                    for (name, frame), scale in zip(layers, scales, strict=True)
+                ],
+            )
+        )
+    )
     html = root.render()
     assert_self_hosted(html, tile_url)
     return html
 
 
-def _choropleth(frame: gpd.GeoDataFrame, scale: StepColormap, *, name: str, base: bool,
-                show: bool) -> folium.GeoJson:
+def _choropleth(
+    frame: gpd.GeoDataFrame, scale: StepColormap, *, name: str, base: bool, show: bool
+) -> folium.GeoJson:
     fields, aliases = ["name", "kind", "count", "km2"], ["", "", "Incidents", "Size (km²)"]
     if "districts" in frame.columns:
         fields.insert(1, "districts")
         aliases.insert(1, "Main districts")
     # Regions first, then bigger areas first: small areas end up on top, where the mouse
     # can reach them, and a merged region never hides the areas inside it.
-    order = frame.assign(_r=frame["kind"] != "region").sort_values(["_r", "km2"],
-                                                                  ascending=[True, False])
-    features = [{
-        "type": "Feature", "id": str(row["area"]),
-        "properties": {
-            "name": escape(str(row["name"])),  # the tooltip writes these as HTML
-            "districts": escape(_districts(row.get("districts"))),
-            "kind": "merged region" if row["kind"] == "region" else "publication area",
-            "count": int(row["count"]), "km2": round(float(row["km2"]), 1),
-        },
-        "geometry": shapely.geometry.mapping(shapely.set_precision(row["geometry"], 1e-5)),
-    } for row in order.to_dict("records")]
+    order = frame.assign(_r=frame["kind"] != "region").sort_values(
+        ["_r", "km2"], ascending=[True, False]
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": str(row["area"]),
+            "properties": {
+                "name": escape(str(row["name"])),  # the tooltip writes these as HTML
+                "districts": escape(_districts(row.get("districts"))),
+                "kind": "merged region" if row["kind"] == "region" else "publication area",
+                "count": int(row["count"]),
+                "km2": round(float(row["km2"]), 1),
+            },
+            "geometry": shapely.geometry.mapping(shapely.set_precision(row["geometry"], 1e-5)),
+        }
+        for row in order.to_dict("records")
+    ]
 
     def style(feature: dict) -> dict:
         region = feature["properties"]["kind"] == "merged region"
-        return {"fillColor": scale(feature["properties"]["count"]), "color": "#222",
-                "weight": 1.5 if region else 1, "dashArray": "6 4" if region else None,
-                "fillOpacity": 0.5 if region else 0.8, "opacity": 0.9}
+        return {
+            "fillColor": scale(feature["properties"]["count"]),
+            "color": "#222",
+            "weight": 1.5 if region else 1,
+            "dashArray": "6 4" if region else None,
+            "fillOpacity": 0.5 if region else 0.8,
+            "opacity": 0.9,
+        }
 
     return folium.GeoJson(  # Leaflet's layer control writes the name as HTML
-        {"type": "FeatureCollection", "features": features}, name=escape(name),
+        {"type": "FeatureCollection", "features": features},
+        name=escape(name),
         overlay=not base,
-        show=show, style_function=style, smooth_factor=0.5,
+        show=show,
+        style_function=style,
+        smooth_factor=0.5,
         highlight_function=lambda _: {"weight": 3, "color": "#000", "fillOpacity": 0.85},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, class_name="rw-tip",
-                                      sticky=True) if features else None)
+        tooltip=folium.GeoJsonTooltip(
+            fields=fields, aliases=aliases, class_name="rw-tip", sticky=True
+        )
+        if features
+        else None,
+    )
 
 
 def _districts(value: object) -> str:
@@ -178,20 +247,25 @@ def _scale(counts: Iterable[float]) -> StepColormap:
 
 def _legend_rows(scale: StepColormap) -> list[tuple[str, str]]:
     edges = [int(e) for e in scale.index]
-    return [(scale(lo), f"{lo}" if hi - 1 == lo else f"{lo}–{hi - 1}")
-            for lo, hi in zip(edges, edges[1:], strict=False)]
+    return [
+        (scale(lo), f"{lo}" if hi - 1 == lo else f"{lo}–{hi - 1}")
+        for lo, hi in zip(edges, edges[1:], strict=False)
+    ]
 
 
 def _heat_points(areas: gpd.GeoDataFrame) -> list[list[float]]:
     centres = areas.to_crs("EPSG:3857").geometry.centroid.to_crs("EPSG:4326")
-    return [[round(p.y, 4), round(p.x, 4), float(max(0, c))]
-            for p, c in zip(centres, areas["count"], strict=True)]
+    return [
+        [round(p.y, 4), round(p.x, 4), float(max(0, c))]
+        for p, c in zip(centres, areas["count"], strict=True)
+    ]
 
 
 def _bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
     """(west, south, east, north) of everything in `frames`."""
     west, south, east, north = gpd.GeoSeries(
-        [g for f in frames for g in f.geometry], crs="EPSG:4326").total_bounds
+        [g for f in frames for g in f.geometry], crs="EPSG:4326"
+    ).total_bounds
     return float(west), float(south), float(east), float(north)
 
 
@@ -209,8 +283,7 @@ def _declutter(labels: Labels, view: tuple[float, float, float, float]) -> Label
             continue
         half_w, half_h = (len(name) * 7 + 16) * per_px / 2, 18 * per_px / 2  # px of 12px text
         box = (x - half_w, y - half_h, x + half_w, y + half_h)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-               for b in boxes):
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
             continue
         boxes.append(box)
         kept.append((name, lat, lng))
@@ -222,7 +295,9 @@ def _declutter(labels: Labels, view: tuple[float, float, float, float]) -> Label
 _FOREIGN = re.compile(
     r"\b(?:https?|wss?|ftp):\\?/\\?/"  # absolute URLs, JSON-escaped or not
     r"|\b(?:src|href|action)\s*=\s*[\"']?//"  # protocol-relative attributes
-    r"|url\(\s*[\"']?//", re.IGNORECASE)
+    r"|url\(\s*[\"']?//",
+    re.IGNORECASE,
+)
 
 
 def assert_self_hosted(html: str, tile_url: str = "") -> None:
@@ -235,7 +310,7 @@ def assert_self_hosted(html: str, tile_url: str = "") -> None:
         rest = rest.replace(tile_url, "").replace(as_json, "")
     found = _FOREIGN.search(rest)
     if found:
-        context = html[max(0, found.start() - 40):found.end() + 40]
+        context = html[max(0, found.start() - 40) : found.end() + 40]
         raise ForeignURLError(f"map page refers to another host: {context!r}")
 
 

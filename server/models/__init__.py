@@ -176,7 +176,20 @@ from server.models.organisers import (  # noqa: E402  (after the tables they ref
 )
 
 __all__ = [
-    "NO_ROWID", "AreaSeries", "AuditEntry", "BudgetLedger", "NamedArea", "Network", "Organiser",
-    "OrganiserNetwork", "OrganiserSession", "PublicationArea", "PublicationRegion",
-    "PublishedCount", "Release", "Report", "TrendCount", "UsedFormToken",
+    "NO_ROWID",
+    "AreaSeries",
+    "AuditEntry",
+    "BudgetLedger",
+    "NamedArea",
+    "Network",
+    "Organiser",
+    "OrganiserNetwork",
+    "OrganiserSession",
+    "PublicationArea",
+    "PublicationRegion",
+    "PublishedCount",
+    "Release",
+    "Report",
+    "TrendCount",
+    "UsedFormToken",
 ]

@@ -27,18 +27,24 @@ def check_password_strength(password: str) -> None:
 
 
 def create_organiser(
-    *, session: Session, username: str, password: str, is_admin: bool = False,
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    is_admin: bool = False,
     networks: list[Network] | None = None,
 ) -> Organiser:
     username = username.strip().lower()
-    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "") \
-            .replace(".", "").isalnum():
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    ):
         raise AccountError("A username is 1-64 letters, digits, dots, dashes or underscores.")
     check_password_strength(password)
     if session.exec(select(Organiser).where(Organiser.username == username)).first():
         raise AccountError(f"An organiser called {username!r} already exists.")
-    organiser = Organiser(username=username, password_hash=HASHER.hash(password),
-                          is_admin=is_admin)
+    organiser = Organiser(username=username, password_hash=HASHER.hash(password), is_admin=is_admin)
     session.add(organiser)
     session.flush()
     for network in networks or []:
@@ -81,7 +87,8 @@ def visible_networks(*, session: Session, organiser: Organiser) -> list[Network]
     if not organiser.is_admin:
         link = col(OrganiserNetwork.network_id) == col(Network.id)
         query = query.join(OrganiserNetwork, link).where(
-            OrganiserNetwork.organiser_id == organiser.id)
+            OrganiserNetwork.organiser_id == organiser.id
+        )
     return list(session.exec(query))
 
 

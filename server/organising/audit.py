@@ -4,19 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.models import AuditEntry
 
 
-def record(*, session: Session, username: str, action: str, day: date, detail: str = "",
-           commit: bool = True) -> None:
+def record(
+    *,
+    session: Session,
+    username: str,
+    action: str,
+    day: date,
+    detail: str = "",
+    commit: bool = True,
+) -> None:
     session.add(AuditEntry(day=day, username=username, action=action, detail=detail[:300]))
     if commit:
         session.commit()
 
 
 def recent(*, session: Session, limit: int = 200) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.day.desc(), AuditEntry.username,  # type: ignore[attr-defined]
-                                        AuditEntry.action).limit(limit)
+    query = (
+        select(AuditEntry)
+        .order_by(
+            col(AuditEntry.day).desc(),
+            col(AuditEntry.username),
+            col(AuditEntry.action),
+        )
+        .limit(limit)
+    )
     return list(session.exec(query))

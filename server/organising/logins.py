@@ -27,19 +27,32 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start(*, session: Session, organiser: Organiser, idle_seconds: int,
-          absolute_seconds: int, now: float | None = None) -> str:
+def start(
+    *,
+    session: Session,
+    organiser: Organiser,
+    idle_seconds: int,
+    absolute_seconds: int,
+    now: float | None = None,
+) -> str:
     now = time.time() if now is None else now
     raw = secrets.token_urlsafe(16)
-    session.add(OrganiserSession(
-        id_hash=_hash(raw), organiser_id=organiser.id, csrf_token=secrets.token_urlsafe(32),
-        idle_expiry=int(now + idle_seconds), absolute_expiry=int(now + absolute_seconds)))
+    session.add(
+        OrganiserSession(
+            id_hash=_hash(raw),
+            organiser_id=organiser.id,
+            csrf_token=secrets.token_urlsafe(32),
+            idle_expiry=int(now + idle_seconds),
+            absolute_expiry=int(now + absolute_seconds),
+        )
+    )
     session.commit()
     return raw
 
 
-def resume(*, session: Session, raw: str, idle_seconds: int, now: float | None = None
-           ) -> Active | None:
+def resume(
+    *, session: Session, raw: str, idle_seconds: int, now: float | None = None
+) -> Active | None:
     """The live session for a cookie value, its idle timer renewed; None if expired."""
     if not raw or len(raw) > 64:
         return None
@@ -48,8 +61,12 @@ def resume(*, session: Session, raw: str, idle_seconds: int, now: float | None =
     if record is None:
         return None
     organiser = session.get(Organiser, record.organiser_id)
-    if now >= record.idle_expiry or now >= record.absolute_expiry or organiser is None \
-            or not organiser.active:
+    if (
+        now >= record.idle_expiry
+        or now >= record.absolute_expiry
+        or organiser is None
+        or not organiser.active
+    ):
         session.delete(record)
         session.commit()
         return None
@@ -62,14 +79,14 @@ def resume(*, session: Session, raw: str, idle_seconds: int, now: float | None =
 
 
 def end(*, session: Session, raw: str) -> None:
-    session.exec(delete(OrganiserSession).where(
-        col(OrganiserSession.id_hash) == _hash(raw)))
+    session.exec(delete(OrganiserSession).where(col(OrganiserSession.id_hash) == _hash(raw)))
     session.commit()
 
 
 def end_all(*, session: Session, organiser: Organiser) -> int:
-    result = session.exec(delete(OrganiserSession).where(
-        col(OrganiserSession.organiser_id) == organiser.id))
+    result = session.exec(
+        delete(OrganiserSession).where(col(OrganiserSession.organiser_id) == organiser.id)
+    )
     session.commit()
     return int(result.rowcount or 0)
 
@@ -77,7 +94,8 @@ def end_all(*, session: Session, organiser: Organiser) -> int:
 def drop_expired(*, session: Session, now: float | None = None) -> None:
     now = time.time() if now is None else now
     stale = select(OrganiserSession).where(
-        (OrganiserSession.idle_expiry <= now) | (OrganiserSession.absolute_expiry <= now))
+        (OrganiserSession.idle_expiry <= now) | (OrganiserSession.absolute_expiry <= now)
+    )
     for record in session.exec(stale):
         session.delete(record)
     session.commit()

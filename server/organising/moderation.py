@@ -21,8 +21,12 @@ from server.organising.accounts import may_see, visible_networks
 from server.publishing.incidents import ReportFacts, group_incidents
 from server.weeks import iso_week
 
-ACTIONS = {"reject": "rejected", "confirm": "confirmed", "duplicate": "duplicate",
-           "reset": "pending"}
+ACTIONS = {
+    "reject": "rejected",
+    "confirm": "confirmed",
+    "duplicate": "duplicate",
+    "reset": "pending",
+}
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,25 @@ def moderation_rows(*, session: Session, organiser: Organiser, status: str = "")
     every = [r for r in session.exec(select(Report)) if iso_week(r.occurred_on) not in released]
     incidents = group_incidents(reports=[_facts(r) for r in every])
     size = {rid: len(i.report_ids) for i in incidents for rid in i.report_ids}
-    rows = [Row(report=r, network_name=networks[r.network_id].name,
-                week=iso_week(r.occurred_on), incident_reports=size.get(str(r.id), 1))
-            for r in every if r.network_id in networks and (not status or r.status == status)]
-    rows.sort(key=lambda row: (row.report.occurred_on, row.report.district,
-                               row.report.setting, str(row.report.id)), reverse=True)
+    rows = [
+        Row(
+            report=r,
+            network_name=networks[r.network_id].name,
+            week=iso_week(r.occurred_on),
+            incident_reports=size.get(str(r.id), 1),
+        )
+        for r in every
+        if r.network_id in networks and (not status or r.status == status)
+    ]
+    rows.sort(
+        key=lambda row: (
+            row.report.occurred_on,
+            row.report.district,
+            row.report.setting,
+            str(row.report.id),
+        ),
+        reverse=True,
+    )
     return rows
 
 
@@ -55,14 +73,16 @@ def status_counts(rows: list[Row]) -> Counter[str]:
     return Counter(row.report.status for row in rows)
 
 
-def moderate(*, session: Session, organiser: Organiser, report_id: uuid.UUID, action: str,
-             today: date) -> str:
+def moderate(
+    *, session: Session, organiser: Organiser, report_id: uuid.UUID, action: str, today: date
+) -> str:
     """Apply an action; returns a message for the organiser. Raises LookupError/ValueError."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     report = session.get(Report, report_id)
-    if report is None or not may_see(session=session, organiser=organiser,
-                                     network_id=report.network_id):
+    if report is None or not may_see(
+        session=session, organiser=organiser, network_id=report.network_id
+    ):
         raise LookupError("no such report")
     week = iso_week(report.occurred_on)
     if week in released_weeks(session=session):
@@ -70,14 +90,25 @@ def moderate(*, session: Session, organiser: Organiser, report_id: uuid.UUID, ac
     report.status = ACTIONS[action]
     session.add(report)
     network = session.get(Network, report.network_id)
-    audit.record(session=session, username=organiser.username, action=f"report {ACTIONS[action]}",
-                 day=today, detail=f"a report of week {week} ({network.slug if network else '?'})",
-                 commit=False)
+    audit.record(
+        session=session,
+        username=organiser.username,
+        action=f"report {ACTIONS[action]}",
+        day=today,
+        detail=f"a report of week {week} ({network.slug if network else '?'})",
+        commit=False,
+    )
     session.commit()
     return f"Marked as {ACTIONS[action]}. The release of week {week} will reflect it."
 
 
 def _facts(report: Report) -> ReportFacts:
-    return ReportFacts(id=str(report.id), network_id=str(report.network_id), cell=report.cell,
-                       occurred_on=report.occurred_on, setting=report.setting,
-                       time_of_day=report.time_of_day, status=report.status)
+    return ReportFacts(
+        id=str(report.id),
+        network_id=str(report.network_id),
+        cell=report.cell,
+        occurred_on=report.occurred_on,
+        setting=report.setting,
+        time_of_day=report.time_of_day,
+        status=report.status,
+    )

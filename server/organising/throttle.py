@@ -19,8 +19,10 @@ class LoginThrottle:
 
     def blocked(self, *, username: str, address: str) -> bool:
         sender = hashed_address(self._key, address)
-        return not (self._limiter.test(self._per_username, "login-user", _account(username))
-                    and self._limiter.test(self._per_sender, "login-sender", sender))
+        return not (
+            self._limiter.test(self._per_username, "login-user", _account(username))
+            and self._limiter.test(self._per_sender, "login-sender", sender)
+        )
 
     def failed(self, *, username: str, address: str) -> None:
         self._limiter.hit(self._per_username, "login-user", _account(username))

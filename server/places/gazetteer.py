@@ -90,8 +90,14 @@ class Gazetteer:
 
     _uk: Gazetteer | None = None
 
-    def __init__(self, *, districts: Callable[[], list[Row]], places: Callable[[], list[Row]],
-                 res6: Callable[[], dict[str, int]], min_district_postcodes: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        districts: Callable[[], list[Row]],
+        places: Callable[[], list[Row]],
+        res6: Callable[[], dict[str, int]],
+        min_district_postcodes: int = 0,
+    ) -> None:
         self._load_districts, self._load_places, self._load_res6 = districts, places, res6
         self._min_district_postcodes = min_district_postcodes
 
@@ -100,11 +106,11 @@ class Gazetteer:
         """The shipped UK tables, as one shared (lazily loaded) instance."""
         if cls._uk is None:  # building it reads nothing, so a race costs nothing
             cls._uk = cls(
-                districts=lambda: read_rows(DATA_DIR / "uk_districts.csv", "district",
-                                             "authority"),
+                districts=lambda: read_rows(DATA_DIR / "uk_districts.csv", "district", "authority"),
                 places=lambda: read_rows(DATA_DIR / "uk_places.csv", "name", "context"),
                 res6=lambda: read_res6(DATA_DIR / "uk_res6_postcodes.csv"),
-                min_district_postcodes=UK_MIN_DISTRICT_POSTCODES)
+                min_district_postcodes=UK_MIN_DISTRICT_POSTCODES,
+            )
         return cls._uk
 
     @classmethod
@@ -153,11 +159,17 @@ class Gazetteer:
         on Eigg (PH42, 2 postcodes) it must, but BT99 or WC99 (a few leftover non-geographic
         postcodes in a city centre) must not win over the districts people live in.
         """
-        rows = [(_district_id(row.name), row.lat, row.lng, row.postcodes)
-                for row in self._load_districts()]
+        rows = [
+            (_district_id(row.name), row.lat, row.lng, row.postcodes)
+            for row in self._load_districts()
+        ]
         full = PointIndex(row[:3] for row in rows if row[3] >= self._min_district_postcodes)
-        return PointIndex(row[:3] for row in rows if row[3] >= self._min_district_postcodes
-                           or full.nearest(row[1], row[2], REMOTE_KM) is None)
+        return PointIndex(
+            row[:3]
+            for row in rows
+            if row[3] >= self._min_district_postcodes
+            or full.nearest(row[1], row[2], REMOTE_KM) is None
+        )
 
     @cached_property
     def _entries(self) -> dict[str, list[Entry]]:
@@ -236,8 +248,12 @@ class Gazetteer:
         if len(query) < MIN_PARTIAL_CHARS:
             return []
         padded = f" {query} "
-        return [entry for name, group in self._entries.items()
-                if padded in f" {name} " for entry in group]
+        return [
+            entry
+            for name, group in self._entries.items()
+            if padded in f" {name} "
+            for entry in group
+        ]
 
     def _bigger_elsewhere(self, query: str, exact: list[Entry]) -> list[Entry]:
         """Exact names beat partial ones, unless a partial match elsewhere dominates them.
@@ -247,8 +263,13 @@ class Gazetteer:
         town, not the four-times-bigger council of Dumfries and Galloway around it.
         """
         heaviest = max(e.weight for e in exact)
-        bigger = [p for p in self._partial(query) if p.weight > heaviest and p not in exact
-                  and all(_km(p, e) > SAME_PLACE_KM for e in exact)]
+        bigger = [
+            p
+            for p in self._partial(query)
+            if p.weight > heaviest
+            and p not in exact
+            and all(_km(p, e) > SAME_PLACE_KM for e in exact)
+        ]
         return bigger if any(p.weight >= DOMINANCE * heaviest for p in bigger) else []
 
     def _decide(self, entries: list[Entry]) -> Resolution:
@@ -265,8 +286,11 @@ class Gazetteer:
         depth = {e.key: 1 for e in entries}
         while True:
             labels = Counter(e.label(depth[e.key]) for e in entries)
-            clashing = [e for e in entries if labels[e.label(depth[e.key])] > 1
-                        and depth[e.key] < len(e.context)]
+            clashing = [
+                e
+                for e in entries
+                if labels[e.label(depth[e.key])] > 1 and depth[e.key] < len(e.context)
+            ]
             if not clashing:
                 break
             for e in clashing:
@@ -274,19 +298,31 @@ class Gazetteer:
         places = [self._place(e, depth[e.key]) for e in entries]
         for suffix in (lambda p: p.district, lambda p: f"{p.lat:.1f}, {p.lng:.1f}"):
             seen = Counter(p.label for p in places)  # still alike: say where, coarsely
-            places = [replace(p, label=f"{p.label} – {suffix(p)}") if seen[p.label] > 1
-                      else p for p in places]
+            places = [
+                replace(p, label=f"{p.label} – {suffix(p)}") if seen[p.label] > 1 else p
+                for p in places
+            ]
         return tuple(places)
 
     def _place(self, entry: Entry, depth: int = 1) -> Place:
-        return Place(key=entry.key, label=entry.label(depth), lat=entry.lat, lng=entry.lng,
-                     district=self.nearest_district(entry.lat, entry.lng))
+        return Place(
+            key=entry.key,
+            label=entry.label(depth),
+            lat=entry.lat,
+            lng=entry.lng,
+            district=self.nearest_district(entry.lat, entry.lng),
+        )
 
     def _district_place(self, code: str) -> Place:
         code = self._district_lookup[_compact(code)]
         row = self._districts[code]
-        return Place(key=f"district:{code}", label=self._district_label(code),
-                     lat=row.lat, lng=row.lng, district=code)
+        return Place(
+            key=f"district:{code}",
+            label=self._district_label(code),
+            lat=row.lat,
+            lng=row.lng,
+            district=code,
+        )
 
     def _district_label(self, code: str) -> str:
         row = self._districts[code]

@@ -52,8 +52,10 @@ class Row:
 
 def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + \
-        math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    )
     return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -115,16 +117,22 @@ def merge_places(rows: list[Row]) -> dict[str, list[Entry]]:
         for cluster in groups[name]:
             head = cluster[0]
             separator = ";" if ";" in head.context else ","
-            context = tuple(part.strip() for part in head.context.split(separator)
-                            if part.strip() and normalise_name(part) != name)
+            context = tuple(
+                part.strip()
+                for part in head.context.split(separator)
+                if part.strip() and normalise_name(part) != name
+            )
             key = _unique_key(head, context, keys)
-            entries[name].append(Entry(head.name, head.lat, head.lng,
-                                        max(r.postcodes for r in cluster), context, key))
+            entries[name].append(
+                Entry(
+                    head.name, head.lat, head.lng, max(r.postcodes for r in cluster), context, key
+                )
+            )
     return entries
 
 
 def _unique_key(row: Row, context: tuple[str, ...], taken: set[str]) -> str:
-    """"place:newport-wales": the name and just enough context to be unique, stable."""
+    """ "place:newport-wales": the name and just enough context to be unique, stable."""
     for depth in range(min(1, len(context)), len(context) + 1):
         key = "place:" + _slug(" ".join((row.name, *context[:depth])))
         if key not in taken:
@@ -145,10 +153,17 @@ def _slug(text: str) -> str:
 
 def read_rows(path: Path, name_field: str, context_field: str) -> list[Row]:
     with open(path, newline="", encoding="utf-8") as fh:
-        return [Row(name=rec[name_field].strip(), lat=float(rec["lat"]), lng=float(rec["lng"]),
-                     postcodes=int(float(rec.get("postcodes") or 0)),
-                     context=(rec.get(context_field) or "").strip())
-                for rec in csv.DictReader(fh) if (rec.get(name_field) or "").strip()]
+        return [
+            Row(
+                name=rec[name_field].strip(),
+                lat=float(rec["lat"]),
+                lng=float(rec["lng"]),
+                postcodes=int(float(rec.get("postcodes") or 0)),
+                context=(rec.get(context_field) or "").strip(),
+            )
+            for rec in csv.DictReader(fh)
+            if (rec.get(name_field) or "").strip()
+        ]
 
 
 def read_res6(path: Path) -> dict[str, int]:

@@ -27,8 +27,13 @@ EQUAL_AREA_CRS = "EPSG:6933"  # global equal-area, so km² stays right beyond Gr
 class Partition:
     """Which publication area each populated resolution-6 cell belongs to."""
 
-    def __init__(self, *, min_postcodes: int, assignment: Mapping[str, str],
-                 cell_postcodes: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        *,
+        min_postcodes: int,
+        assignment: Mapping[str, str],
+        cell_postcodes: Mapping[str, int],
+    ) -> None:
         self.min_postcodes = min_postcodes
         self._assignment = dict(assignment)
         self._cell_postcodes = dict(cell_postcodes)
@@ -125,12 +130,12 @@ def build_partition(*, res6_postcodes: Mapping[str, int], min_postcodes: int) ->
     for parent, cells in sorted(leftovers_by_res4.items()):
         assignment.update((cell, f"r4:{parent}") for cell in cells)
 
-    return Partition(min_postcodes=min_postcodes, assignment=assignment,
-                     cell_postcodes=populated)
+    return Partition(min_postcodes=min_postcodes, assignment=assignment, cell_postcodes=populated)
 
 
-def area_polygons(partition: Partition, *,
-                  names: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+def area_polygons(
+    partition: Partition, *, names: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
     """One polygon per area (dissolved member hexes), EPSG:4326, not clipped to the coast.
 
     Columns: area, region, postcodes, km2, name, geometry. `names` maps resolution-6
@@ -149,21 +154,27 @@ def area_polygons(partition: Partition, *,
     return shapes[["area", "region", "postcodes", "km2", "name", "geometry"]]
 
 
-def region_polygons(partition: Partition, *,
-                    names: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+def region_polygons(
+    partition: Partition, *, names: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
     """One polygon per resolution-4 region: columns region, areas, postcodes, km2, name."""
     by_region: dict[str, list[str]] = defaultdict(list)
     for area in partition.areas():
         by_region[partition.region_of(area)].append(area)
-    cells = {region: sorted(c for a in areas for c in partition.members(a))
-             for region, areas in by_region.items()}
+    cells = {
+        region: sorted(c for a in areas for c in partition.members(a))
+        for region, areas in by_region.items()
+    }
     shapes = _hexes(cells, "region").dissolve(by="region").reset_index()
     shapes["areas"] = [len(by_region[region]) for region in shapes["region"]]
-    shapes["postcodes"] = [sum(partition.postcodes(a) for a in by_region[region])
-                           for region in shapes["region"]]
+    shapes["postcodes"] = [
+        sum(partition.postcodes(a) for a in by_region[region]) for region in shapes["region"]
+    ]
     shapes["km2"] = _km2(shapes)
-    shapes["name"] = [_name(cells[region], names, partition, rest=False, fallback=region)
-                      for region in shapes["region"]]
+    shapes["name"] = [
+        _name(cells[region], names, partition, rest=False, fallback=region)
+        for region in shapes["region"]
+    ]
     return shapes[["region", "areas", "postcodes", "km2", "name", "geometry"]]
 
 
@@ -181,8 +192,14 @@ def _km2(shapes: gpd.GeoDataFrame) -> list[float]:
     return [round(a / 1e6, 2) for a in shapes.to_crs(EQUAL_AREA_CRS).geometry.area]
 
 
-def _name(cells: list[str], names: Mapping[str, str] | None, partition: Partition, *,
-          rest: bool, fallback: str) -> str:
+def _name(
+    cells: list[str],
+    names: Mapping[str, str] | None,
+    partition: Partition,
+    *,
+    rest: bool,
+    fallback: str,
+) -> str:
     if not names:
         return fallback
     weight: Counter[str] = Counter()

@@ -67,8 +67,11 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
             area = partition.area_of_cell(incident.cell)
             totals[area if not partition.is_fallback(area) else ELSEWHERE] += 1
             settings[incident.setting] += 1
-            for network in {n for n, status in zip(incident.networks, incident.statuses,
-                                                    strict=True) if status in SUPPORTING}:
+            for network in {
+                n
+                for n, status in zip(incident.networks, incident.statuses, strict=True)
+                if status in SUPPORTING
+            }:
                 networks[network] += 1
     return WeekTally(areas=dict(totals), settings=dict(settings), networks=dict(networks))
 
@@ -81,12 +84,23 @@ def _rules(conn: Connection) -> dict[str, CountingRule]:
 
 def _reports_on(conn: Connection, day: date) -> list[ReportFacts]:
     table = Report.__table__  # type: ignore[attr-defined]
-    query = select(table.c.id, table.c.network_id, table.c.cell, table.c.setting,
-                   table.c.time_of_day, table.c.status).where(
-        table.c.occurred_on == day, table.c.late.is_(False))
+    query = select(
+        table.c.id,
+        table.c.network_id,
+        table.c.cell,
+        table.c.setting,
+        table.c.time_of_day,
+        table.c.status,
+    ).where(table.c.occurred_on == day, table.c.late.is_(False))
     return [
-        ReportFacts(id=str(row.id), network_id=str(row.network_id), cell=row.cell,
-                    occurred_on=day, setting=row.setting,
-                    time_of_day=row.time_of_day, status=row.status)
+        ReportFacts(
+            id=str(row.id),
+            network_id=str(row.network_id),
+            cell=row.cell,
+            occurred_on=day,
+            setting=row.setting,
+            time_of_day=row.time_of_day,
+            status=row.status,
+        )
         for row in conn.execute(query)
     ]

@@ -22,31 +22,55 @@ CSV_COLUMNS = ("kind", "area", "name", "count", "km2", "pooled_areas")
 def to_csv(view: WindowView) -> str:
     meta = view.metadata()
     out = io.StringIO()
-    out.write(f"# raidwatch export: noisy incident counts, sum of the weekly releases "
-              f"{view.first_week}..{view.last_week}\n")
-    out.write("# " + "; ".join(f"{key}={_text(meta[key])}" for key in (
-        "window_weeks", "weeks_covered", "epsilon", "k", "min_postcodes", "delay_days",
-        "threshold")) + "\n")
+    out.write(
+        f"# raidwatch export: noisy incident counts, sum of the weekly releases "
+        f"{view.first_week}..{view.last_week}\n"
+    )
+    out.write(
+        "# "
+        + "; ".join(
+            f"{key}={_text(meta[key])}"
+            for key in (
+                "window_weeks",
+                "weeks_covered",
+                "epsilon",
+                "k",
+                "min_postcodes",
+                "delay_days",
+                "threshold",
+            )
+        )
+        + "\n"
+    )
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in view.rows:
         writer.writerow([row.kind, row.area, row.name, row.count, row.km2, row.pooled_areas])
-    out.write(f"# national_total={view.national_total}; hidden_areas={view.hidden_areas} "
-              f"(below the floor, counted in the national total only); "
-              f"late_reports={view.late_reports}\n")
+    out.write(
+        f"# national_total={view.national_total}; hidden_areas={view.hidden_areas} "
+        f"(below the floor, counted in the national total only); "
+        f"late_reports={view.late_reports}\n"
+    )
     return out.getvalue()
 
 
 def to_geojson(view: WindowView) -> str:
     features = [
-        {"type": "Feature", "geometry": json.loads(row.geometry),
-         "properties": {"kind": row.kind, "area": row.area, "name": row.name,
-                        "count": row.count, "km2": row.km2,
-                        "pooled_areas": row.pooled_areas}}
+        {
+            "type": "Feature",
+            "geometry": json.loads(row.geometry),
+            "properties": {
+                "kind": row.kind,
+                "area": row.area,
+                "name": row.name,
+                "count": row.count,
+                "km2": row.km2,
+                "pooled_areas": row.pooled_areas,
+            },
+        }
         for row in view.rows
     ]
-    collection = {"type": "FeatureCollection", "metadata": view.metadata(),
-                  "features": features}
+    collection = {"type": "FeatureCollection", "metadata": view.metadata(), "features": features}
     return json.dumps(collection, ensure_ascii=False) + "\n"  # a text file, like the CSV
 
 
@@ -54,17 +78,28 @@ def to_named_csv(view: WindowView, *, layer: str, rows: Iterable[NamedRow]) -> s
     """The view read per operator area, saying which areas straddle two of them."""
     meta = view.metadata()
     out = io.StringIO()
-    out.write(f"# raidwatch export by named area ({layer}): sums of the shown areas and regions "
-              f"lying mostly inside each; {view.first_week}..{view.last_week}; "
-              f"epsilon={meta['epsilon']}; k={view.k}; min_postcodes={view.min_postcodes}; "
-              f"delay_days={view.delay_days}; window_weeks={view.window}\n")
+    out.write(
+        f"# raidwatch export by named area ({layer}): sums of the shown areas and regions "
+        f"lying mostly inside each; {view.first_week}..{view.last_week}; "
+        f"epsilon={meta['epsilon']}; k={view.k}; min_postcodes={view.min_postcodes}; "
+        f"delay_days={view.delay_days}; window_weeks={view.window}\n"
+    )
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", "name", "count", "areas", "straddles"])
     for row in rows:
-        writer.writerow([row.code, row.name, "" if row.count is None else row.count,
-                         " ".join(row.areas), "; ".join(row.straddles)])
-    out.write(f"# an empty count means no shown area lies mostly inside; "
-              f"hidden_areas={view.hidden_areas}; national_total={view.national_total}\n")
+        writer.writerow(
+            [
+                row.code,
+                row.name,
+                "" if row.count is None else row.count,
+                " ".join(row.areas),
+                "; ".join(row.straddles),
+            ]
+        )
+    out.write(
+        f"# an empty count means no shown area lies mostly inside; "
+        f"hidden_areas={view.hidden_areas}; national_total={view.national_total}\n"
+    )
     return out.getvalue()
 
 

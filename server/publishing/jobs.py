@@ -21,8 +21,11 @@ def publish_and_draw(*, settings: Settings, as_of: date) -> list[str]:
     from server.maps.drawing import NAMES, map_file, render_maps
 
     released = publish(settings=settings, as_of=as_of)
-    missing = any(not path.exists() for name in NAMES
-                  if (path := map_file(settings=settings, name=name)) is not None)
+    missing = any(
+        not path.exists()
+        for name in NAMES
+        if (path := map_file(settings=settings, name=name)) is not None
+    )
     if released or missing:
         render_maps(settings=settings)
     return released

@@ -36,14 +36,17 @@ class NamedRow:
     straddles: tuple[str, ...]  # plain sentences naming view rows that straddle two areas
 
 
-def import_named_areas(*, settings: Settings, path: Path, code_field: str, name_field: str,
-                       layer: str | None = None) -> tuple[str, int]:
+def import_named_areas(
+    *, settings: Settings, path: Path, code_field: str, name_field: str, layer: str | None = None
+) -> tuple[str, int]:
     """Load polygons from GeoJSON or GeoPackage, replacing the layer; returns (layer, n)."""
     frame = gpd.read_file(path)
     for field in (code_field, name_field):
         if field not in frame.columns:
-            raise ValueError(f"{path.name} has no field {field!r} "
-                             f"(fields: {', '.join(c for c in frame.columns if c != 'geometry')})")
+            raise ValueError(
+                f"{path.name} has no field {field!r} "
+                f"(fields: {', '.join(c for c in frame.columns if c != 'geometry')})"
+            )
     frame = frame[frame.geometry.notna()]
     frame = frame.to_crs("EPSG:4326") if frame.crs is not None else frame.set_crs("EPSG:4326")
     frame = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
@@ -52,10 +55,15 @@ def import_named_areas(*, settings: Settings, path: Path, code_field: str, name_
         repeated = sorted(set(codes[codes.duplicated()]))[:5]
         raise ValueError(f"{code_field!r} is not unique: {repeated}")
     layer = layer or path.stem
-    rows = [{"layer": layer, "code": code, "name": str(name)[:200],
-             "geometry": str(shapely.to_geojson(shapely.make_valid(geometry)))}
-            for code, name, geometry in zip(codes, frame[name_field], frame.geometry,
-                                            strict=True)]
+    rows = [
+        {
+            "layer": layer,
+            "code": code,
+            "name": str(name)[:200],
+            "geometry": str(shapely.to_geojson(shapely.make_valid(geometry))),
+        }
+        for code, name, geometry in zip(codes, frame[name_field], frame.geometry, strict=True)
+    ]
     with get_engine(settings).begin() as conn:
         conn.execute(delete(NAMED).where(NAMED.c.layer == layer))
         if rows:
@@ -71,16 +79,21 @@ def layers(*, settings: Settings) -> list[str]:
 def view_by_named_area(*, settings: Settings, view: WindowView, layer: str) -> list[NamedRow]:
     """The view's rows summed per named area of `layer` (spatial join, largest overlap)."""
     with get_engine(settings).connect() as conn:
-        named = conn.execute(select(NAMED).where(NAMED.c.layer == layer)
-                             .order_by(NAMED.c.code)).all()
+        named = conn.execute(
+            select(NAMED).where(NAMED.c.layer == layer).order_by(NAMED.c.code)
+        ).all()
     if not named:
         raise ValueError(f"no named areas in layer {layer!r}")
     places = gpd.GeoDataFrame(
         {"code": [n.code for n in named], "name": [n.name for n in named]},
-        geometry=[shapely.from_geojson(n.geometry) for n in named], crs="EPSG:4326")
+        geometry=[shapely.from_geojson(n.geometry) for n in named],
+        crs="EPSG:4326",
+    )
     shown = gpd.GeoDataFrame(
         {"area": [r.area for r in view.rows], "count": [r.count for r in view.rows]},
-        geometry=[shapely.from_geojson(r.geometry) for r in view.rows], crs="EPSG:4326")
+        geometry=[shapely.from_geojson(r.geometry) for r in view.rows],
+        crs="EPSG:4326",
+    )
     pairs = gpd.sjoin(shown, places, how="inner", predicate="intersects")
     flat_shown = shown.to_crs(EQUAL_AREA_CRS).geometry
     flat_places = places.to_crs(EQUAL_AREA_CRS).geometry
@@ -104,10 +117,20 @@ def view_by_named_area(*, settings: Settings, view: WindowView, layer: str) -> l
             if share > STRADDLE_SHARE:
                 best_code, other_code = places["code"].iloc[best], places["code"].iloc[other]
                 notes.setdefault(best, []).append(
-                    f"{area} straddles: {round(share * 100)}% of it lies in {other_code}")
+                    f"{area} straddles: {round(share * 100)}% of it lies in {other_code}"
+                )
                 notes.setdefault(other, []).append(
                     f"{area} straddles: {round(share * 100)}% of it lies here, "
-                    f"counted in {best_code}")
-    return [NamedRow(layer=layer, code=n.code, name=n.name, count=totals.get(i),
-                     areas=tuple(members.get(i, ())), straddles=tuple(notes.get(i, ())))
-            for i, n in enumerate(named)]
+                    f"counted in {best_code}"
+                )
+    return [
+        NamedRow(
+            layer=layer,
+            code=n.code,
+            name=n.name,
+            count=totals.get(i),
+            areas=tuple(members.get(i, ())),
+            straddles=tuple(notes.get(i, ())),
+        )
+        for i, n in enumerate(named)
+    ]

@@ -28,13 +28,16 @@ def expired_weeks(*, settings: Settings, as_of: date) -> list[str]:
     """Weeks released more than `retention_days` before `as_of` that still hold reports."""
     cutoff = as_of - timedelta(days=settings.retention_days)
     with get_engine(settings).connect() as conn:
-        released = {row.week for row in conn.execute(
-            select(RELEASES.c.week).where(RELEASES.c.published_on < cutoff))}
+        released = {
+            row.week
+            for row in conn.execute(select(RELEASES.c.week).where(RELEASES.c.published_on < cutoff))
+        }
         if not released:
             return []
         last_day = max(week_end(week) for week in released)
-        days = conn.execute(select(REPORTS.c.occurred_on).distinct()
-                            .where(REPORTS.c.occurred_on <= last_day))
+        days = conn.execute(
+            select(REPORTS.c.occurred_on).distinct().where(REPORTS.c.occurred_on <= last_day)
+        )
         return sorted(released & {iso_week(row.occurred_on) for row in days})
 
 
@@ -44,10 +47,13 @@ def purge(*, settings: Settings, as_of: date) -> int:
     deleted = 0
     with get_engine(settings).begin() as conn:
         for week in weeks:
-            result = conn.execute(delete(REPORTS).where(
-                REPORTS.c.occurred_on >= week_start(week),
-                REPORTS.c.occurred_on <= week_end(week),
-                REPORTS.c.late_pending.is_(False)))
+            result = conn.execute(
+                delete(REPORTS).where(
+                    REPORTS.c.occurred_on >= week_start(week),
+                    REPORTS.c.occurred_on <= week_end(week),
+                    REPORTS.c.late_pending.is_(False),
+                )
+            )
             deleted += int(result.rowcount or 0)
     if deleted:
         log.info("purged %d report(s) of %d expired week(s)", deleted, len(weeks))

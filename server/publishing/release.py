@@ -56,8 +56,12 @@ class Policy:
 
     @classmethod
     def of(cls, settings: Settings) -> Policy:
-        return cls(epsilon=settings.epsilon, k=settings.k, delay_days=settings.delay_days,
-                   trend_epsilon=settings.trend_epsilon)
+        return cls(
+            epsilon=settings.epsilon,
+            k=settings.k,
+            delay_days=settings.delay_days,
+            trend_epsilon=settings.trend_epsilon,
+        )
 
 
 def is_due(week: str, *, as_of: date, delay_days: int) -> bool:
@@ -73,8 +77,11 @@ def latest_due_week(*, as_of: date, delay_days: int) -> str:
 def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
     """Due, unreleased weeks, oldest first (see the module docstring for which)."""
     latest = latest_due_week(as_of=as_of, delay_days=delay_days)
-    days = conn.execute(select(REPORTS.c.occurred_on).distinct().where(
-        REPORTS.c.late.is_(False), REPORTS.c.occurred_on <= week_end(latest)))
+    days = conn.execute(
+        select(REPORTS.c.occurred_on)
+        .distinct()
+        .where(REPORTS.c.late.is_(False), REPORTS.c.occurred_on <= week_end(latest))
+    )
     candidates = {iso_week(row.occurred_on) for row in days}
     candidates.update(previous_weeks(latest, FULL_WINDOW_WEEKS))
     released = {row.week for row in conn.execute(select(RELEASES.c.week))}
@@ -93,8 +100,9 @@ def publish(*, settings: Settings, as_of: date, gazetteer: Gazetteer | None = No
     released = []
     for week in weeks:
         try:
-            done = release_week(engine=engine, plan=plan, series_id=series_id, week=week,
-                                as_of=as_of, policy=policy)
+            done = release_week(
+                engine=engine, plan=plan, series_id=series_id, week=week, as_of=as_of, policy=policy
+            )
         except IntegrityError:  # another publisher got there first despite the lock
             log.warning("week %s was released concurrently", week)
             done = False
@@ -103,8 +111,15 @@ def publish(*, settings: Settings, as_of: date, gazetteer: Gazetteer | None = No
     return released
 
 
-def release_week(*, engine: Engine, plan: SeriesPlan, series_id: uuid.UUID, week: str,
-                 as_of: date, policy: Policy) -> bool:
+def release_week(
+    *,
+    engine: Engine,
+    plan: SeriesPlan,
+    series_id: uuid.UUID,
+    week: str,
+    as_of: date,
+    policy: Policy,
+) -> bool:
     """Noise and freeze one week; False (and nothing written) if it is already released."""
     if not is_due(week, as_of=as_of, delay_days=policy.delay_days):
         raise ValueError(f"week {week} is not due on {as_of}")
@@ -113,26 +128,45 @@ def release_week(*, engine: Engine, plan: SeriesPlan, series_id: uuid.UUID, week
             return False
         tally = week_tally(conn=conn, week=week, partition=plan.partition)
         true = tally.areas
-        late = conn.execute(select(func.count()).select_from(REPORTS).where(
-            REPORTS.c.late_pending.is_(True),
-            REPORTS.c.status.in_(sorted(SUPPORTING)))).scalar_one()
+        late = conn.execute(
+            select(func.count())
+            .select_from(REPORTS)
+            .where(REPORTS.c.late_pending.is_(True), REPORTS.c.status.in_(sorted(SUPPORTING)))
+        ).scalar_one()
         noisy = noisy_counts(true, epsilon=policy.epsilon)
         late_noisy = max(0, noisy_counts({"late": int(late)}, epsilon=policy.epsilon)["late"])
         release_id = uuid.uuid4()
-        conn.execute(insert(RELEASES).values(
-            id=release_id, series_id=series_id, week=week, epsilon=policy.epsilon, k=policy.k,
-            min_postcodes=plan.partition.min_postcodes, delay_days=policy.delay_days,
-            published_on=as_of, national_total=sum(noisy.values()), late_total=late_noisy,
-            trend_epsilon=policy.trend_epsilon))
+        conn.execute(
+            insert(RELEASES).values(
+                id=release_id,
+                series_id=series_id,
+                week=week,
+                epsilon=policy.epsilon,
+                k=policy.k,
+                min_postcodes=plan.partition.min_postcodes,
+                delay_days=policy.delay_days,
+                published_on=as_of,
+                national_total=sum(noisy.values()),
+                late_total=late_noisy,
+                trend_epsilon=policy.trend_epsilon,
+            )
+        )
         _store_counts(conn, release_id=release_id, noisy=noisy)
         trends = noisy_trends(tally, trend_epsilon=policy.trend_epsilon)
         if trends:
-            conn.execute(insert(TRENDS), [{"release_id": release_id, "series": series,
-                                           "count": count} for series, count in trends.items()])
-        _store_ledger(conn, week=week, release_id=release_id,
-                      epsilon=policy.epsilon + policy.trend_epsilon)
-        conn.execute(update(REPORTS).where(REPORTS.c.late_pending.is_(True))
-                     .values(late_pending=False))
+            conn.execute(
+                insert(TRENDS),
+                [
+                    {"release_id": release_id, "series": series, "count": count}
+                    for series, count in trends.items()
+                ],
+            )
+        _store_ledger(
+            conn, week=week, release_id=release_id, epsilon=policy.epsilon + policy.trend_epsilon
+        )
+        conn.execute(
+            update(REPORTS).where(REPORTS.c.late_pending.is_(True)).values(late_pending=False)
+        )
     log.info("released week %s", week)
     return True
 
@@ -148,15 +182,23 @@ def noisy_trends(tally: WeekTally, *, trend_epsilon: float) -> dict[str, int]:
         return {}
     half = trend_epsilon / 2
     by_setting = noisy_counts(tally.settings, epsilon=half)
-    by_network = noisy_counts(tally.networks, epsilon=half / max(1, len(tally.networks))) \
-        if tally.networks else {}
-    return {**{f"setting:{k}": v for k, v in by_setting.items()},
-            **{f"network:{k}": v for k, v in by_network.items()}}
+    by_network = (
+        noisy_counts(tally.networks, epsilon=half / max(1, len(tally.networks)))
+        if tally.networks
+        else {}
+    )
+    return {
+        **{f"setting:{k}": v for k, v in by_setting.items()},
+        **{f"network:{k}": v for k, v in by_network.items()},
+    }
 
 
 def _store_counts(conn: Connection, *, release_id: uuid.UUID, noisy: dict[str, int]) -> None:
-    rows = [{"release_id": release_id, "area": area, "count": count}
-            for area, count in sorted(noisy.items()) if area != ELSEWHERE]
+    rows = [
+        {"release_id": release_id, "area": area, "count": count}
+        for area, count in sorted(noisy.items())
+        if area != ELSEWHERE
+    ]
     conn.execute(insert(COUNTS), rows)
 
 

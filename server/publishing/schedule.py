@@ -20,8 +20,9 @@ class NextRelease:
     week: str
 
 
-def next_release(*, today: date, hour_now: int, publish_hour: int, delay_days: int,
-                 released: Collection[str]) -> NextRelease:
+def next_release(
+    *, today: date, hour_now: int, publish_hour: int, delay_days: int, released: Collection[str]
+) -> NextRelease:
     """The next run that will release a week not yet released, and which week that is."""
     day = today if hour_now < publish_hour else today + timedelta(days=1)
     for _ in range(15):

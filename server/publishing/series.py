@@ -43,8 +43,7 @@ class SeriesPlan:
     fingerprint: str
 
 
-_PLANS: weakref.WeakKeyDictionary[Gazetteer, dict[int, SeriesPlan]] = \
-    weakref.WeakKeyDictionary()
+_PLANS: weakref.WeakKeyDictionary[Gazetteer, dict[int, SeriesPlan]] = weakref.WeakKeyDictionary()
 _OUTLINES: dict[str, tuple[list[dict], list[dict]]] = {}
 
 
@@ -69,25 +68,31 @@ def ensure_series(*, engine: Engine, plan: SeriesPlan, gazetteer: Gazetteer) -> 
     """Id of the stored series for `plan`, storing it (and making it the active one) if new."""
     table = AreaSeries.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        found = conn.execute(select(table.c.id, table.c.active)
-                             .where(table.c.fingerprint == plan.fingerprint)).first()
+        found = conn.execute(
+            select(table.c.id, table.c.active).where(table.c.fingerprint == plan.fingerprint)
+        ).first()
     if found is not None and found.active:
         return uuid.UUID(str(found.id))
     areas, regions = ([], []) if found is not None else _outlines(plan=plan, gazetteer=gazetteer)
     with publisher_transaction(engine) as conn:
-        row = conn.execute(select(table.c.id)
-                           .where(table.c.fingerprint == plan.fingerprint)).first()
+        row = conn.execute(
+            select(table.c.id).where(table.c.fingerprint == plan.fingerprint)
+        ).first()
         series_id = uuid.UUID(str(row.id)) if row is not None else uuid.uuid4()
         if row is None:
-            conn.execute(insert(table).values(id=series_id, fingerprint=plan.fingerprint,
-                                              min_postcodes=plan.partition.min_postcodes,
-                                              active=True))
+            conn.execute(
+                insert(table).values(
+                    id=series_id,
+                    fingerprint=plan.fingerprint,
+                    min_postcodes=plan.partition.min_postcodes,
+                    active=True,
+                )
+            )
             area_table = PublicationArea.__table__  # type: ignore[attr-defined]
             region_table = PublicationRegion.__table__  # type: ignore[attr-defined]
             conn.execute(insert(area_table), [{**a, "series_id": series_id} for a in areas])
             if regions:
-                conn.execute(insert(region_table),
-                             [{**r, "series_id": series_id} for r in regions])
+                conn.execute(insert(region_table), [{**r, "series_id": series_id} for r in regions])
         conn.execute(update(table).values(active=table.c.id == series_id))
     return series_id
 
@@ -100,20 +105,42 @@ def _outlines(*, plan: SeriesPlan, gazetteer: Gazetteer) -> tuple[list[dict], li
     labels = _cell_districts(partition=partition, gazetteer=gazetteer)
     names = gazetteer.district_names()
     areas = [
-        {"area": row.area, "region": row.region, "postcodes": int(row.postcodes),
-         "km2": float(row.km2), "geometry": _geojson(row.geometry),
-         "name": _name(partition.members(row.area), labels, names, partition,
-                       rest=":" in row.area, fallback=row.area)}
+        {
+            "area": row.area,
+            "region": row.region,
+            "postcodes": int(row.postcodes),
+            "km2": float(row.km2),
+            "geometry": _geojson(row.geometry),
+            "name": _name(
+                partition.members(row.area),
+                labels,
+                names,
+                partition,
+                rest=":" in row.area,
+                fallback=row.area,
+            ),
+        }
         for row in area_polygons(partition).itertuples()
     ]
     members: dict[str, list[str]] = {}
     for area in partition.areas():
         members.setdefault(partition.region_of(area), []).extend(partition.members(area))
     regions = [
-        {"region": row.region, "postcodes": int(row.postcodes), "km2": float(row.km2),
-         "geometry": _geojson(row.geometry),
-         "name": _name(members[row.region], labels, names, partition, rest=False,
-                       fallback=row.region, councils_only=True)}
+        {
+            "region": row.region,
+            "postcodes": int(row.postcodes),
+            "km2": float(row.km2),
+            "geometry": _geojson(row.geometry),
+            "name": _name(
+                members[row.region],
+                labels,
+                names,
+                partition,
+                rest=False,
+                fallback=row.region,
+                councils_only=True,
+            ),
+        }
         for row in region_polygons(partition).itertuples()
     ]
     _OUTLINES[plan.fingerprint] = (areas, regions)
@@ -128,16 +155,27 @@ def _cell_districts(*, partition: Partition, gazetteer: Gazetteer) -> dict[str, 
         if place is not None:
             inside.setdefault(h3.latlng_to_cell(place.lat, place.lng, AREA_RES), []).append(code)
     cells = [cell for area in partition.areas() for cell in partition.members(area)]
-    nearest = {cell: gazetteer.nearest_district(*h3.cell_to_latlng(cell)) for cell in cells
-               if cell not in inside}
-    return {cell: inside.get(cell) or ([nearest[cell]] if nearest.get(cell) else [])
-            for cell in cells}
+    nearest = {
+        cell: gazetteer.nearest_district(*h3.cell_to_latlng(cell))
+        for cell in cells
+        if cell not in inside
+    }
+    return {
+        cell: inside.get(cell) or ([nearest[cell]] if nearest.get(cell) else []) for cell in cells
+    }
 
 
-def _name(cells: list[str], districts: Mapping[str, list[str]], labels: Mapping[str, str],
-          partition: Partition, *, rest: bool, fallback: str, councils_only: bool = False,
-          ) -> str:
-    """"E8, E5, N16 (Hackney)": the 1–3 main districts, then their 1–2 main councils.
+def _name(
+    cells: list[str],
+    districts: Mapping[str, list[str]],
+    labels: Mapping[str, str],
+    partition: Partition,
+    *,
+    rest: bool,
+    fallback: str,
+    councils_only: bool = False,
+) -> str:
+    """ "E8, E5, N16 (Hackney)": the 1–3 main districts, then their 1–2 main councils.
 
     A district weighs the postcodes of the cells it labels (shared equally when several
     districts have their centre in one cell). A region reads "Manchester, Salford, Bolton".
@@ -156,7 +194,7 @@ def _name(cells: list[str], districts: Mapping[str, list[str]], labels: Mapping[
     for code in ranked if councils_only else top:
         label = labels.get(code, code)
         if label.startswith(f"{code} (") and label.endswith(")"):
-            councils[label[len(code) + 2:-1]] += weight[code]
+            councils[label[len(code) + 2 : -1]] += weight[code]
     context = [c for c, _ in sorted(councils.items(), key=lambda kv: (-kv[1], kv[0]))]
     if councils_only and context:
         name = ", ".join(context[:3])

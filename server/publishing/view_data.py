@@ -65,18 +65,23 @@ class WindowView:
     def metadata(self) -> dict[str, object]:
         eps = sorted(set(self.epsilons))
         return {
-            "window_weeks": self.window, "first_week": self.first_week,
-            "last_week": self.last_week, "weeks_covered": list(self.weeks),
-            "epsilon": eps[0] if len(eps) == 1 else eps, "k": self.k,
-            "min_postcodes": self.min_postcodes, "delay_days": self.delay_days,
-            "sigma": round(self.sigma, 3), "threshold": round(self.threshold, 3),
-            "national_total": self.national_total, "hidden_areas": self.hidden_areas,
+            "window_weeks": self.window,
+            "first_week": self.first_week,
+            "last_week": self.last_week,
+            "weeks_covered": list(self.weeks),
+            "epsilon": eps[0] if len(eps) == 1 else eps,
+            "k": self.k,
+            "min_postcodes": self.min_postcodes,
+            "delay_days": self.delay_days,
+            "sigma": round(self.sigma, 3),
+            "threshold": round(self.threshold, 3),
+            "national_total": self.national_total,
+            "hidden_areas": self.hidden_areas,
             "late_reports": self.late_reports,
         }
 
 
-def load_view(*, settings: Settings, window: int, ending: str | None = None
-              ) -> WindowView | None:
+def load_view(*, settings: Settings, window: int, ending: str | None = None) -> WindowView | None:
     """The view over `window` weeks ending at the latest release (or at the released week
     `ending`); None before any release."""
     if window not in WINDOWS:
@@ -89,40 +94,74 @@ def load_view(*, settings: Settings, window: int, ending: str | None = None
         if latest is None:
             return None
         weeks = previous_weeks(latest.week, window)
-        releases = conn.execute(select(RELEASES).where(
-            RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
-            .order_by(RELEASES.c.week)).all()
-        sums: dict[str, int] = dict(conn.execute(
-            select(COUNTS.c.area, func.sum(COUNTS.c.count))
-            .where(COUNTS.c.release_id.in_([r.id for r in releases]))
-            .group_by(COUNTS.c.area)).all())
-        areas = {row.area: row for row in conn.execute(
-            select(AREAS).where(AREAS.c.series_id == latest.series_id))}
+        releases = conn.execute(
+            select(RELEASES)
+            .where(RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
+            .order_by(RELEASES.c.week)
+        ).all()
+        sums: dict[str, int] = dict(
+            conn.execute(
+                select(COUNTS.c.area, func.sum(COUNTS.c.count))
+                .where(COUNTS.c.release_id.in_([r.id for r in releases]))
+                .group_by(COUNTS.c.area)
+            ).all()
+        )
+        areas = {
+            row.area: row
+            for row in conn.execute(select(AREAS).where(AREAS.c.series_id == latest.series_id))
+        }
         region_names = _region_names(conn, series_id=latest.series_id)
     sigma = window_sigma([r.epsilon for r in releases])
-    view = build_view(area_sums={area: int(sums.get(area, 0)) for area in areas},
-                      area_region={area: row.region for area, row in areas.items()},
-                      k=settings.k, sigma=sigma)
-    rows = [ViewRow(kind="area", area=area, name=areas[area].name, count=count,
-                    km2=areas[area].km2, pooled_areas=1, geometry=areas[area].geometry)
-            for area, count in view.shown_areas.items()]
+    view = build_view(
+        area_sums={area: int(sums.get(area, 0)) for area in areas},
+        area_region={area: row.region for area, row in areas.items()},
+        k=settings.k,
+        sigma=sigma,
+    )
+    rows = [
+        ViewRow(
+            kind="area",
+            area=area,
+            name=areas[area].name,
+            count=count,
+            km2=areas[area].km2,
+            pooled_areas=1,
+            geometry=areas[area].geometry,
+        )
+        for area, count in view.shown_areas.items()
+    ]
     for region, count in view.shown_regions.items():
         pooled = view.region_areas[region]
         whole = len(pooled) == sum(1 for row in areas.values() if row.region == region)
         name = region_names.get(region, region)
-        rows.append(ViewRow(
-            kind="region", area=region, name=name if whole else f"rest of {name}",
-            count=count, km2=round(sum(areas[a].km2 for a in pooled), 2),
-            pooled_areas=len(pooled), geometry=_union([areas[a].geometry for a in pooled])))
+        rows.append(
+            ViewRow(
+                kind="region",
+                area=region,
+                name=name if whole else f"rest of {name}",
+                count=count,
+                km2=round(sum(areas[a].km2 for a in pooled), 2),
+                pooled_areas=len(pooled),
+                geometry=_union([areas[a].geometry for a in pooled]),
+            )
+        )
     rows.sort(key=lambda row: (-row.count, row.kind, row.area))
     return WindowView(
-        window=window, first_week=weeks[0], last_week=weeks[-1],
-        weeks=tuple(r.week for r in releases), epsilons=tuple(r.epsilon for r in releases),
-        k=settings.k, min_postcodes=latest.min_postcodes, delay_days=latest.delay_days,
-        sigma=sigma, threshold=view.threshold,
+        window=window,
+        first_week=weeks[0],
+        last_week=weeks[-1],
+        weeks=tuple(r.week for r in releases),
+        epsilons=tuple(r.epsilon for r in releases),
+        k=settings.k,
+        min_postcodes=latest.min_postcodes,
+        delay_days=latest.delay_days,
+        sigma=sigma,
+        threshold=view.threshold,
         national_total=max(0, sum(r.national_total for r in releases)),
-        hidden_areas=view.hidden_count, late_reports=sum(r.late_total for r in releases),
-        rows=tuple(rows))
+        hidden_areas=view.hidden_count,
+        late_reports=sum(r.late_total for r in releases),
+        rows=tuple(rows),
+    )
 
 
 def window_sigma(epsilons: Iterable[float]) -> float:
@@ -133,15 +172,22 @@ def window_sigma(epsilons: Iterable[float]) -> float:
 def as_frame(view: WindowView) -> gpd.GeoDataFrame:
     """The view's rows as a GeoDataFrame (area, name, count, km2, kind; EPSG:4326), for maps."""
     return gpd.GeoDataFrame(
-        {"area": [r.area for r in view.rows], "name": [r.name for r in view.rows],
-         "count": [r.count for r in view.rows], "km2": [r.km2 for r in view.rows],
-         "kind": [r.kind for r in view.rows]},
-        geometry=[shapely.from_geojson(r.geometry) for r in view.rows], crs="EPSG:4326")
+        {
+            "area": [r.area for r in view.rows],
+            "name": [r.name for r in view.rows],
+            "count": [r.count for r in view.rows],
+            "km2": [r.km2 for r in view.rows],
+            "kind": [r.kind for r in view.rows],
+        },
+        geometry=[shapely.from_geojson(r.geometry) for r in view.rows],
+        crs="EPSG:4326",
+    )
 
 
 def _region_names(conn: Connection, *, series_id: uuid.UUID) -> dict[str, str]:
-    rows = conn.execute(select(REGIONS.c.region, REGIONS.c.name)
-                        .where(REGIONS.c.series_id == series_id))
+    rows = conn.execute(
+        select(REGIONS.c.region, REGIONS.c.name).where(REGIONS.c.series_id == series_id)
+    )
     return {row.region: row.name for row in rows}
 
 

@@ -54,11 +54,13 @@ class SecurityHeaders:
                 if b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", csp.encode()))
                 if scope.get("scheme") == "https":  # only meaningful, and only honoured, on TLS
-                    headers.append((b"strict-transport-security",
-                                    b"max-age=31536000; includeSubDomains"))
+                    headers.append(
+                        (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+                    )
                 if b"cache-control" not in present:
-                    headers.append((b"cache-control",
-                                    b"public, max-age=3600" if is_static else b"no-store"))
+                    headers.append(
+                        (b"cache-control", b"public, max-age=3600" if is_static else b"no-store")
+                    )
                 message["headers"] = headers
             await send(message)
 

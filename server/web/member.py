@@ -20,19 +20,33 @@ router = APIRouter(include_in_schema=False)
 
 def not_found(request: Request) -> Response:
     return templates.TemplateResponse(
-        request, "member/message.html",
-        {"title": "Page not found",
-         "lines": ["This link does not work. It may have been changed by your network.",
-                   "Ask your network for the current link."]},
+        request,
+        "member/message.html",
+        {
+            "title": "Page not found",
+            "lines": [
+                "This link does not work. It may have been changed by your network.",
+                "Ask your network for the current link.",
+            ],
+        },
         status_code=404,
     )
 
 
-def _form(request: Request, *, network: Network, settings, values=None, errors=None,
-          place_choices=(), status_code: int = 200) -> Response:
+def _form(
+    request: Request,
+    *,
+    network: Network,
+    settings,
+    values=None,
+    errors=None,
+    place_choices=(),
+    status_code: int = 200,
+) -> Response:
     today = settings.today()
     return templates.TemplateResponse(
-        request, "member/form.html",
+        request,
+        "member/form.html",
         {
             "network_name": network.name,
             "action": request.url.path,
@@ -62,8 +76,13 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
 
 @router.post("/r/{token}")
 async def submit_report(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep,
-    gazetteer: GazetteerDep, limits: LimitsDep, sender: SenderDep,
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    gazetteer: GazetteerDep,
+    limits: LimitsDep,
+    sender: SenderDep,
 ):
     """Accept a report from the member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
@@ -72,26 +91,61 @@ async def submit_report(
     form = await request.form()
     raw = {name: value for name, value in form.items() if isinstance(value, str)}
     if raw.get("website"):
-        return _refuse(request, 422, "This looks automatic",
-                       ["The hidden box at the end of the form must stay empty. "
-                        "Go back, leave it empty and send again."], token)
+        return _refuse(
+            request,
+            422,
+            "This looks automatic",
+            [
+                "The hidden box at the end of the form must stay empty. "
+                "Go back, leave it empty and send again."
+            ],
+            token,
+        )
     if not limits.allow(link_hash=network.link_hash, address=sender):
-        return _refuse(request, 429, "Too many reports just now",
-                       ["This link has sent a lot of reports in a short time, so we are "
-                        "pausing it to stop floods of fake reports.",
-                        "Please wait a few minutes and send again. Nothing was saved."], token)
+        return _refuse(
+            request,
+            429,
+            "Too many reports just now",
+            [
+                "This link has sent a lot of reports in a short time, so we are "
+                "pausing it to stop floods of fake reports.",
+                "Please wait a few minutes and send again. Nothing was saved.",
+            ],
+            token,
+        )
     today = settings.today()
     spent = formtoken.spend_hash(str(raw.get("form_token", "")), key=settings.key(), today=today)
     values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
     if spent is None:
-        return _form(request, network=network, settings=settings, values=values, status_code=422,
-                     errors={"form_token": "This form was opened on another day and has expired. "
-                             "Check your answers and press \u201cSend report\u201d again."})
-    outcome = accept_report(session=session, network=network, raw=raw, gazetteer=gazetteer,
-                            today=today, spent_token_hash=spent)
+        return _form(
+            request,
+            network=network,
+            settings=settings,
+            values=values,
+            status_code=422,
+            errors={
+                "form_token": "This form was opened on another day and has expired. "
+                "Check your answers and press \u201cSend report\u201d again."
+            },
+        )
+    outcome = accept_report(
+        session=session,
+        network=network,
+        raw=raw,
+        gazetteer=gazetteer,
+        today=today,
+        spent_token_hash=spent,
+    )
     if outcome.errors:
-        return _form(request, network=network, settings=settings, values=values,
-                     errors=outcome.errors, place_choices=outcome.place_choices, status_code=422)
+        return _form(
+            request,
+            network=network,
+            settings=settings,
+            values=values,
+            errors=outcome.errors,
+            place_choices=outcome.place_choices,
+            status_code=422,
+        )
     return RedirectResponse(f"/r/{token}/received", status_code=303)
 
 
@@ -101,13 +155,16 @@ def receipt(token: str, request: Request, session: SessionDep, settings: Setting
     if network_for_token(session=session, token=token, key=settings.key()) is None:
         return not_found(request)
     return templates.TemplateResponse(
-        request, "member/received.html",
+        request,
+        "member/received.html",
         {"again": f"/r/{token}", "retention_days": settings.retention_days},
     )
 
 
 def _refuse(request: Request, status: int, title: str, lines: list[str], token: str) -> Response:
     return templates.TemplateResponse(
-        request, "member/message.html",
-        {"title": title, "lines": lines, "again": f"/r/{token}"}, status_code=status,
+        request,
+        "member/message.html",
+        {"title": title, "lines": lines, "again": f"/r/{token}"},
+        status_code=status,
     )

@@ -25,5 +25,6 @@ def mount_vendor(app: FastAPI) -> None:
 
     @app.get("/vendor/htmx.min.js", include_in_schema=False)
     def htmx() -> FileResponse:
-        return FileResponse(path, media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+        )

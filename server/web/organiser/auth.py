@@ -40,20 +40,31 @@ def cookie_name(request: Request, settings: Settings) -> str:
 
 def set_session_cookie(response: Response, request: Request, settings: Settings, raw: str) -> None:
     response.set_cookie(
-        cookie_name(request, settings), raw, max_age=settings.session_absolute_hours * 3600,
-        path="/", secure=cookie_is_secure(request, settings), httponly=True, samesite="strict")
+        cookie_name(request, settings),
+        raw,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+        secure=cookie_is_secure(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def clear_session_cookie(response: Response, request: Request, settings: Settings) -> None:
-    response.delete_cookie(cookie_name(request, settings), path="/",
-                           secure=cookie_is_secure(request, settings), httponly=True,
-                           samesite="strict")
+    response.delete_cookie(
+        cookie_name(request, settings),
+        path="/",
+        secure=cookie_is_secure(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def current_organiser(request: Request, session: SessionDep, settings: SettingsDep) -> Active:
     raw = request.cookies.get(cookie_name(request, settings), "")
-    active = logins.resume(session=session, raw=raw,
-                             idle_seconds=settings.session_idle_minutes * 60)
+    active = logins.resume(
+        session=session, raw=raw, idle_seconds=settings.session_idle_minutes * 60
+    )
     if active is None:
         raise LoginRequired()
     request.state.organiser = active

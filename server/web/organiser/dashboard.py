@@ -33,26 +33,49 @@ def _window(value: int) -> int:
 
 
 @router.get("")
-def dashboard(request: Request, active: CurrentOrganiser, session: SessionDep,
-              settings: SettingsDep, window: int = 4):
+def dashboard(
+    request: Request,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    window: int = 4,
+):
     """The dashboard: map, trends, top areas, schedule."""
     window = _window(window)
     view = load_view(settings=settings, window=window)
     released = set(session.exec(select(Release.week)))
     now = datetime.now(ZoneInfo(settings.timezone))
-    upcoming = next_release(today=now.date(), hour_now=now.hour,
-                            publish_hour=settings.publish_hour,
-                            delay_days=settings.delay_days, released=released)
+    upcoming = next_release(
+        today=now.date(),
+        hour_now=now.hour,
+        publish_hour=settings.publish_hour,
+        delay_days=settings.delay_days,
+        released=released,
+    )
     networks = visible_networks(session=session, organiser=active.organiser)
     trends = trend_series(session=session, networks=networks, weeks=12)
     charts = {
         name: line_chart(weeks=trends.weeks, series=series, title=name)
-        for name, series in (("Incidents by setting (all networks)", trends.by_setting),
-                             ("Incidents by network", trends.by_network)) if series
+        for name, series in (
+            ("Incidents by setting (all networks)", trends.by_setting),
+            ("Incidents by network", trends.by_network),
+        )
+        if series
     }
-    return page(request, "organiser/dashboard.html", active, nav="dashboard", block="view",
-                view=view, window=window, windows=WINDOWS, upcoming=upcoming,
-                charts=charts, settings=settings, top=(view.rows[:15] if view else ()))
+    return page(
+        request,
+        "organiser/dashboard.html",
+        active,
+        nav="dashboard",
+        block="view",
+        view=view,
+        window=window,
+        windows=WINDOWS,
+        upcoming=upcoming,
+        charts=charts,
+        settings=settings,
+        top=(view.rows[:15] if view else ()),
+    )
 
 
 @router.get("/map/{name}")
@@ -62,17 +85,23 @@ def map_page(name: str, active: CurrentOrganiser, settings: SettingsDep) -> Resp
     if path is None:
         raise HTTPException(404)
     if not path.exists():
-        return HTMLResponse("<!doctype html><title>No map yet</title><p>No map yet: maps are "
-                            "drawn after the first release.</p>", status_code=404)
+        return HTMLResponse(
+            "<!doctype html><title>No map yet</title><p>No map yet: maps are "
+            "drawn after the first release.</p>",
+            status_code=404,
+        )
     html = path.read_text()
-    return HTMLResponse(html, headers={
-        "content-security-policy": map_csp(html, settings.tile_url),
-        "x-frame-options": "SAMEORIGIN"})
+    return HTMLResponse(
+        html,
+        headers={
+            "content-security-policy": map_csp(html, settings.tile_url),
+            "x-frame-options": "SAMEORIGIN",
+        },
+    )
 
 
 @router.get("/export.{fmt}")
-def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep,
-           window: int = 4):
+def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep, window: int = 4):
     """The view as CSV or GeoJSON, identical to `raidwatch export`."""
     window = _window(window)
     view = load_view(settings=settings, window=window)
@@ -85,5 +114,8 @@ def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep,
     else:
         raise HTTPException(404)
     filename = f"raidwatch-{view.last_week}-{window}w.{fmt}"
-    return Response(body, media_type=media,
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

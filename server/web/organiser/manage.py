@@ -26,8 +26,9 @@ router = APIRouter(prefix="/organise", include_in_schema=False)
 
 def _network(session, active: Active, network_id: uuid.UUID) -> Network:
     network = session.get(Network, network_id)
-    if network is None or not may_see(session=session, organiser=active.organiser,
-                                      network_id=network.id):
+    if network is None or not may_see(
+        session=session, organiser=active.organiser, network_id=network.id
+    ):
         raise HTTPException(404)
     return network
 
@@ -38,33 +39,55 @@ def _require_admin(active: Active) -> None:
 
 
 @router.get("/networks")
-def networks(request: Request, active: CurrentOrganiser, session: SessionDep,
-             message: str = ""):
+def networks(request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""):
     """Your networks: member links, note keys, counting rule."""
-    return page(request, "organiser/networks.html", active, nav="networks",
-                networks=visible_networks(session=session, organiser=active.organiser),
-                message=message, rules=sorted(RULES))
+    return page(
+        request,
+        "organiser/networks.html",
+        active,
+        nav="networks",
+        networks=visible_networks(session=session, organiser=active.organiser),
+        message=message,
+        rules=sorted(RULES),
+    )
 
 
 @router.post("/networks/{network_id}/rotate")
-def rotate(request: Request, network_id: uuid.UUID, active: CheckedOrganiser,
-           session: SessionDep, settings: SettingsDep, confirm: str = Form("")):
+def rotate(
+    request: Request,
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    confirm: str = Form(""),
+):
     """Replace the member link; the new one is shown once."""
     network = _network(session, active, network_id)
     if confirm != "yes":
         return _back(f"{network.name}: tick the box to confirm; the link was not changed.")
     token = rotate_link(session=session, network=network, key=settings.key())
-    audit.record(session=session, username=active.organiser.username, action="link rotated",
-                 day=settings.today(), detail=network.slug)
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="link rotated",
+        day=settings.today(),
+        detail=network.slug,
+    )
     url = str(request.base_url).rstrip("/") + link_path(token)
     qr = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
-    return page(request, "organiser/link_once.html", active, nav="networks", network=network,
-                url=url, qr=qr)
+    return page(
+        request, "organiser/link_once.html", active, nav="networks", network=network, url=url, qr=qr
+    )
 
 
 @router.post("/networks/{network_id}/key")
-def set_key(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,
-            settings: SettingsDep, public_key: str = Form("")):
+def set_key(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    public_key: str = Form(""),
+):
     """Set (or clear, when empty) the public key that seals notes."""
     network = _network(session, active, network_id)
     try:
@@ -72,23 +95,37 @@ def set_key(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep
     except BadKey as exc:
         return _back(f"{network.name}: {exc}")
     session.add(network)
-    audit.record(session=session, username=active.organiser.username,
-                 action="note key set" if network.public_key else "note key removed",
-                 day=settings.today(), detail=network.slug)
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="note key set" if network.public_key else "note key removed",
+        day=settings.today(),
+        detail=network.slug,
+    )
     return _back(f"{network.name}: notes are now " + ("on." if network.public_key else "off."))
 
 
 @router.post("/networks/{network_id}/rule")
-def set_rule(network_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,
-             settings: SettingsDep, counting_rule: str = Form("")):
+def set_rule(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    counting_rule: str = Form(""),
+):
     """Choose which incidents count for this network."""
     network = _network(session, active, network_id)
     if counting_rule not in RULES:
         return _back("Choose one of the counting rules.")
     network.counting_rule = counting_rule
     session.add(network)
-    audit.record(session=session, username=active.organiser.username, action="counting rule",
-                 day=settings.today(), detail=f"{network.slug}: {counting_rule}")
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="counting rule",
+        day=settings.today(),
+        detail=f"{network.slug}: {counting_rule}",
+    )
     return _back(f"{network.name}: counting rule is now {counting_rule}.")
 
 
@@ -99,22 +136,32 @@ def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
 
 
 @router.get("/organisers")
-def organisers(request: Request, active: CurrentOrganiser, session: SessionDep,
-               message: str = ""):
+def organisers(request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""):
     """Admins: organiser accounts."""
     _require_admin(active)
     people = list(session.exec(select(Organiser).order_by(Organiser.username)))
     links = session.exec(select(OrganiserNetwork)).all()
     names = {n.id: n.name for n in session.exec(select(Network))}
-    of = {p.id: sorted(names[link.network_id] for link in links if link.organiser_id == p.id)
-          for p in people}
-    return page(request, "organiser/organisers.html", active, nav="organisers", people=people,
-                of=of, networks=sorted(names.items(), key=lambda kv: kv[1]), message=message)
+    of = {
+        p.id: sorted(names[link.network_id] for link in links if link.organiser_id == p.id)
+        for p in people
+    }
+    return page(
+        request,
+        "organiser/organisers.html",
+        active,
+        nav="organisers",
+        people=people,
+        of=of,
+        networks=sorted(names.items(), key=lambda kv: kv[1]),
+        message=message,
+    )
 
 
 @router.post("/organisers")
-async def add_organiser(request: Request, active: CheckedOrganiser, session: SessionDep,
-                        settings: SettingsDep):
+async def add_organiser(
+    request: Request, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+):
     """Admins: create an organiser."""
     _require_admin(active)
     form = await request.form()
@@ -122,22 +169,33 @@ async def add_organiser(request: Request, active: CheckedOrganiser, session: Ses
     chosen = [n for n in session.exec(select(Network)) if str(n.id) in wanted]
     is_admin = form.get("role") == "admin"
     if not is_admin and not chosen:
-        return _back("Choose at least one network, or make the account an admin.",
-                     "/organise/organisers")
+        return _back(
+            "Choose at least one network, or make the account an admin.", "/organise/organisers"
+        )
     try:
-        person = create_organiser(session=session, username=str(form.get("username", "")),
-                                  password=str(form.get("password", "")), is_admin=is_admin,
-                                  networks=chosen)
+        person = create_organiser(
+            session=session,
+            username=str(form.get("username", "")),
+            password=str(form.get("password", "")),
+            is_admin=is_admin,
+            networks=chosen,
+        )
     except AccountError as exc:
         return _back(str(exc), "/organise/organisers")
-    audit.record(session=session, username=active.organiser.username,
-                 action="organiser created", day=settings.today(), detail=person.username)
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="organiser created",
+        day=settings.today(),
+        detail=person.username,
+    )
     return _back(f"Created {person.username}.", "/organise/organisers")
 
 
 @router.post("/organisers/{organiser_id}/active")
-def toggle_organiser(organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep,
-                     settings: SettingsDep):
+def toggle_organiser(
+    organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+):
     """Admins: disable (and log out everywhere) or re-enable an organiser."""
     _require_admin(active)
     person = session.get(Organiser, organiser_id)
@@ -150,16 +208,23 @@ def toggle_organiser(organiser_id: uuid.UUID, active: CheckedOrganiser, session:
     session.commit()
     if not person.active:
         end_all(session=session, organiser=person)
-    audit.record(session=session, username=active.organiser.username,
-                 action="organiser enabled" if person.active else "organiser disabled",
-                 day=settings.today(), detail=person.username)
-    return _back(f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
-                 "/organise/organisers")
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="organiser enabled" if person.active else "organiser disabled",
+        day=settings.today(),
+        detail=person.username,
+    )
+    return _back(
+        f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
+        "/organise/organisers",
+    )
 
 
 @router.get("/audit")
 def audit_log(request: Request, active: CurrentOrganiser, session: SessionDep):
     """Admins: the audit log."""
     _require_admin(active)
-    return page(request, "organiser/audit.html", active, nav="audit",
-                entries=audit.recent(session=session))
+    return page(
+        request, "organiser/audit.html", active, nav="audit", entries=audit.recent(session=session)
+    )

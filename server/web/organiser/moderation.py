@@ -18,23 +18,49 @@ router = APIRouter(prefix="/organise", include_in_schema=False)
 
 
 @router.get("/reports")
-def reports(request: Request, active: CurrentOrganiser, session: SessionDep,
-            status: str = "", message: str = ""):
+def reports(
+    request: Request,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    status: str = "",
+    message: str = "",
+):
     """Reports awaiting release, for moderation."""
     rows = moderation_rows(session=session, organiser=active.organiser)
     shown = [row for row in rows if not status or row.report.status == status]
-    return page(request, "organiser/reports.html", active, nav="reports", block="table",
-                rows=shown, counts=status_counts(rows), status=status, message=message,
-                labels=CHOICES)
+    return page(
+        request,
+        "organiser/reports.html",
+        active,
+        nav="reports",
+        block="table",
+        rows=shown,
+        counts=status_counts(rows),
+        status=status,
+        message=message,
+        labels=CHOICES,
+    )
 
 
 @router.post("/reports/{report_id}/{action}")
-def act(request: Request, report_id: uuid.UUID, action: str, active: CheckedOrganiser,
-        session: SessionDep, settings: SettingsDep, status: str = Form("")):
+def act(
+    request: Request,
+    report_id: uuid.UUID,
+    action: str,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: str = Form(""),
+):
     """Reject, confirm, mark duplicate or reset one report."""
     try:
-        message = moderate(session=session, organiser=active.organiser, report_id=report_id,
-                           action=action, today=settings.today())
+        message = moderate(
+            session=session,
+            organiser=active.organiser,
+            report_id=report_id,
+            action=action,
+            today=settings.today(),
+        )
     except LookupError:
         raise HTTPException(404) from None
     except ValueError as exc:
