@@ -47,6 +47,7 @@ def publishing_settings(settings, tmp_path: Path, **overrides):  # type: ignore[
         "min_postcodes": P,
         "epsilon": 0.0,
         "trend_epsilon": 0.0,
+        "late_epsilon": 0.0,
         "k": 10,
         "delay_days": 3,
         "retention_days": 30,

@@ -38,8 +38,10 @@ def network_rotate(args: argparse.Namespace) -> int:
 
 
 def network_set_key(args: argparse.Namespace) -> int:
-    from server.intake.sealing import BadKey, parse_public_key
+    """Seal a network's notes to a key: like the admins' web form, audited."""
+    from server.intake.sealing import BadKey, key_fingerprint, parse_public_key
     from server.networks.links import network_by_slug
+    from server.organising import audit
 
     settings = ready()
     try:
@@ -52,13 +54,20 @@ def network_set_key(args: argparse.Namespace) -> int:
             return fail(f"no network {args.slug!r}")
         network.public_key = key
         session.add(network)
-        session.commit()
+        audit.record(
+            session=session,
+            username=audit.COMMAND_LINE,
+            action="note key set",
+            day=settings.today(),
+            detail=f"{network.slug}: key {key_fingerprint(key)}",
+        )
     print(f"Notes for {args.slug!r} are now sealed to this key; the note field is shown.")
+    print(f"Key fingerprint: {key_fingerprint(key)}")
     return 0
 
 
 def network_keygen(args: argparse.Namespace) -> int:
-    from server.intake.sealing import new_keypair
+    from server.intake.sealing import key_fingerprint, new_keypair
 
     public, private = new_keypair()
     prefix = Path(args.prefix)
@@ -70,16 +79,22 @@ def network_keygen(args: argparse.Namespace) -> int:
         f"Wrote {prefix.with_suffix('.pub')} (give to the server) and {private_path} "
         "(keep offline; it opens the notes)."
     )
+    print(f"Key fingerprint: {key_fingerprint(public)}")
     return 0
 
 
 def network_list(args: argparse.Namespace) -> int:
+    from server.intake.sealing import key_fingerprint
     from server.models import Network
 
     settings = ready()
     with session_scope(settings) as session:
         for network in session.exec(select(Network).order_by(Network.slug)):
-            notes = "notes on" if network.public_key else "notes off"
+            notes = (
+                f"notes on (key {key_fingerprint(network.public_key)})"
+                if network.public_key
+                else "notes off"
+            )
             print(f"{network.slug}\t{network.name}\t{notes}\t{network.counting_rule}")
     return 0
 

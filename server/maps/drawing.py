@@ -118,6 +118,7 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             tile_url=settings.tile_url,
             labels=labels,
             outline=land,
+            noisy=view.noise != "none",
         )
         written.append(_write(settings, f"window-{window}", html))
     weekly = []
@@ -134,6 +135,7 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             weeks=weekly[1:],
             labels=labels,
             outline=land,
+            noisy=views[12].noise != "none",  # type: ignore[union-attr]
         )
         written.append(_write(settings, "weekly", html))
     log.info("drew %d maps", len(written))

@@ -8,6 +8,8 @@ from sqlmodel import Session, col, select
 
 from server.models import AuditEntry
 
+COMMAND_LINE = "(command line)"  # who, for changes made with `raidwatch` on the server
+
 
 def record(
     *,

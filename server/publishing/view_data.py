@@ -59,8 +59,16 @@ class WindowView:
     threshold: float
     national_total: int
     hidden_areas: int
-    late_reports: int
+    late_incidents: int  # noisy: incidents learnt after their own week was released
     rows: tuple[ViewRow, ...]
+
+    @property
+    def noise(self) -> str:
+        """ "none" when every week of the window was released without noise (ε = 0), "some"
+        when only some were, else "all": pages and files say which, never claiming noise
+        that is not there."""
+        noisy = [epsilon > 0 for epsilon in self.epsilons]
+        return "all" if all(noisy) else "some" if any(noisy) else "none"
 
     def metadata(self) -> dict[str, object]:
         eps = sorted(set(self.epsilons))
@@ -77,7 +85,8 @@ class WindowView:
             "threshold": round(self.threshold, 3),
             "national_total": self.national_total,
             "hidden_areas": self.hidden_areas,
-            "late_reports": self.late_reports,
+            "late_incidents": self.late_incidents,
+            "noise": self.noise,
         }
 
 
@@ -159,7 +168,7 @@ def load_view(*, settings: Settings, window: int, ending: str | None = None) -> 
         threshold=view.threshold,
         national_total=max(0, sum(r.national_total for r in releases)),
         hidden_areas=view.hidden_count,
-        late_reports=sum(r.late_total for r in releases),
+        late_incidents=sum(r.late_total for r in releases),
         rows=tuple(rows),
     )
 

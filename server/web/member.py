@@ -157,7 +157,12 @@ def receipt(token: str, request: Request, session: SessionDep, settings: Setting
     return templates.TemplateResponse(
         request,
         "member/received.html",
-        {"again": f"/r/{token}", "retention_days": settings.retention_days},
+        {
+            "again": f"/r/{token}",
+            "retention_days": settings.retention_days,
+            "delay_days": settings.delay_days,
+            "noisy": settings.epsilon > 0,
+        },
     )
 
 

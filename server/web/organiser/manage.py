@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from server.deps import SessionDep, SettingsDep
-from server.intake.sealing import BadKey, parse_public_key
+from server.intake.sealing import BadKey, key_fingerprint, parse_public_key
 from server.models import Network, Organiser, OrganiserNetwork
 from server.networks.links import link_path, rotate_link
 from server.organising import audit
@@ -49,6 +49,7 @@ def networks(request: Request, active: CurrentOrganiser, session: SessionDep, me
         networks=visible_networks(session=session, organiser=active.organiser),
         message=message,
         rules=sorted(RULES),
+        fingerprint=key_fingerprint,
     )
 
 
@@ -88,7 +89,10 @@ def set_key(
     settings: SettingsDep,
     public_key: str = Form(""),
 ):
-    """Set (or clear, when empty) the public key that seals notes."""
+    """Admins: set (or clear, when empty) the public key that seals notes."""
+    # Whoever sets the key can read every later note: an organiser account alone (the
+    # likeliest to be taken over) must not be enough to redirect them.
+    _require_admin(active)
     network = _network(session, active, network_id)
     try:
         network.public_key = parse_public_key(public_key) if public_key.strip() else None
@@ -100,7 +104,11 @@ def set_key(
         username=active.organiser.username,
         action="note key set" if network.public_key else "note key removed",
         day=settings.today(),
-        detail=network.slug,
+        detail=(
+            f"{network.slug}: key {key_fingerprint(network.public_key)}"
+            if network.public_key
+            else network.slug
+        ),
     )
     return _back(f"{network.name}: notes are now " + ("on." if network.public_key else "off."))
 
