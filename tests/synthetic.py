@@ -8,6 +8,7 @@ Shetland, which becomes the "rest of" its resolution-4 region.
 from __future__ import annotations
 
 import csv
+import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -222,6 +223,8 @@ def cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
     if settings.gazetteer:
         env["RAIDWATCH_GAZETTEER"] = str(settings.gazetteer)
+    if os.environ.get("PYTHONPATH"):  # a worktree's code, not the editable install's
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
 
 

@@ -58,7 +58,10 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
         201: {"description": "Stored. The body holds no identifier."},
         401: {"description": "Missing or unknown member token"},
         422: {"description": "`detail` lists `{field, message}` for every bad field"},
-        429: {"description": "Rate limit reached; nothing stored"},
+        429: {
+            "description": "Rate limit reached; nothing stored. `Retry-After` says how many "
+            "seconds to wait. Only stored reports count against a link's hourly allowance."
+        },
     },
 )
 async def create_report(
@@ -86,13 +89,15 @@ async def create_report(
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
     if not isinstance(raw, dict):
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
-    if not limits.allow(link_hash=network.link_hash, address=sender):
+    wait = limits.sender_wait(address=sender) or limits.link_wait(link_hash=network.link_hash)
+    if wait:
         return JSONResponse(
             {
-                "detail": "Too many reports from this link just now; nothing was "
-                "stored. Try again later."
+                "detail": "Too many reports just now; nothing was stored. Send it again "
+                f"after {wait} seconds (Retry-After)."
             },
             status_code=429,
+            headers={"Retry-After": str(wait)},
         )
     unknown = sorted(set(raw) - set(ReportIn.model_fields))
     if unknown:
@@ -108,4 +113,6 @@ async def create_report(
             if error["field"] == "place" and outcome.place_choices:
                 error["choices"] = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
         return _problem(422, errors)
+    if outcome.stored:
+        limits.count_stored(link_hash=network.link_hash)
     return JSONResponse({"status": "stored"}, status_code=201)

@@ -54,7 +54,7 @@ def to_csv(view: WindowView) -> str:
     out.write(
         f"# national_total={view.national_total}; hidden_areas={view.hidden_areas} "
         f"(below the floor, counted in the national total only); "
-        f"late_incidents={view.late_incidents}\n"
+        f"late_incidents={_text(view.late_incidents)}\n"
     )
     return out.getvalue()
 
@@ -109,6 +109,8 @@ def to_named_csv(view: WindowView, *, layer: str, rows: Iterable[NamedRow]) -> s
 
 
 def _text(value: object) -> str:
+    if value is None:
+        return "not published"
     if isinstance(value, list):
         return ",".join(str(item) for item in value) or "none"
     return str(value)

@@ -59,7 +59,7 @@ class WindowView:
     threshold: float
     national_total: int
     hidden_areas: int
-    late_incidents: int  # noisy: incidents learnt after their own week was released
+    late_incidents: int | None  # noisy, learnt after their week's release; None: unpublished
     rows: tuple[ViewRow, ...]
 
     @property
@@ -168,7 +168,11 @@ def load_view(*, settings: Settings, window: int, ending: str | None = None) -> 
         threshold=view.threshold,
         national_total=max(0, sum(r.national_total for r in releases)),
         hidden_areas=view.hidden_count,
-        late_incidents=sum(r.late_total for r in releases),
+        late_incidents=(
+            sum(r.late_total for r in releases if r.late_epsilon > 0)
+            if any(r.late_epsilon > 0 for r in releases)
+            else None
+        ),
         rows=tuple(rows),
     )
 

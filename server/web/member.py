@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
@@ -41,6 +42,7 @@ def _form(
     values=None,
     errors=None,
     place_choices=(),
+    refusal: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     today = settings.today()
@@ -55,6 +57,7 @@ def _form(
             "values": values or {},
             "errors": errors or {},
             "place_choices": place_choices,
+            "refusal": refusal or [],
             "notes_enabled": bool(network.public_key),
             "note_max": NOTE_MAX_CHARS,
             "today": today.isoformat(),
@@ -101,21 +104,21 @@ async def submit_report(
             ],
             token,
         )
-    if not limits.allow(link_hash=network.link_hash, address=sender):
-        return _refuse(
+    values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
+    burst = limits.sender_wait(address=sender)
+    wait = burst or limits.link_wait(link_hash=network.link_hash)
+    if wait:
+        # Nothing is spent or stored: the same answers come back with a fresh form token.
+        return _form(
             request,
-            429,
-            "Too many reports just now",
-            [
-                "This link has sent a lot of reports in a short time, so we are "
-                "pausing it to stop floods of fake reports.",
-                "Please wait a few minutes and send again. Nothing was saved.",
-            ],
-            token,
+            network=network,
+            settings=settings,
+            values=values,
+            refusal=_wait_lines(wait, sender=bool(burst)),
+            status_code=429,
         )
     today = settings.today()
     spent = formtoken.spend_hash(str(raw.get("form_token", "")), key=settings.key(), today=today)
-    values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
     if spent is None:
         return _form(
             request,
@@ -146,7 +149,26 @@ async def submit_report(
             place_choices=outcome.place_choices,
             status_code=422,
         )
+    if outcome.stored:
+        limits.count_stored(link_hash=network.link_hash)
     return RedirectResponse(f"/r/{token}/received", status_code=303)
+
+
+def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
+    minutes = max(1, math.ceil(seconds / 60))
+    when = "about a minute" if minutes == 1 else f"about {minutes} minutes"
+    why = (
+        "You sent several reports very quickly, so we are pausing for a moment to stop "
+        "automatic floods."
+        if sender
+        else "Many reports were sent through this link in the last hour, so it is paused "
+        "for a while to stop floods of fake reports."
+    )
+    return [
+        why,
+        f"Nothing was saved yet. Your answers are kept below: press \u201cSend report\u201d "
+        f"again in {when}.",
+    ]
 
 
 @router.get("/r/{token}/received")
