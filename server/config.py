@@ -7,6 +7,7 @@ development the key is generated once into the data folder so a fresh clone just
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSECURE_KEYS = {"", "changeme", "change-me", "secret", "development"}
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """The publication policy as organisers are told it: numbers only, never the secret key."""
+
+    epsilon: float
+    k: int
+    min_postcodes: int
+    delay_days: int
+    retention_days: int
 
 
 class Settings(BaseSettings):
@@ -71,9 +83,14 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'raidwatch.sqlite3'}"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
+    def policy_facts(self) -> PolicyFacts:
+        return PolicyFacts(
+            epsilon=self.epsilon,
+            k=self.k,
+            min_postcodes=self.min_postcodes,
+            delay_days=self.delay_days,
+            retention_days=self.retention_days,
+        )
 
     def key(self) -> bytes:
         """The secret key, generated into the data folder on first use in development."""

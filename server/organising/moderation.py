@@ -15,18 +15,30 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from server.models import Network, Organiser, Release, Report
+from server.models import Network, Organiser, Report
 from server.organising import audit
 from server.organising.accounts import may_see, visible_networks
 from server.publishing.incidents import ReportFacts, group_incidents
+from server.publishing.release import released_weeks
+from server.vocabulary import Status
 from server.weeks import iso_week
 
-ACTIONS = {
-    "reject": "rejected",
-    "confirm": "confirmed",
-    "duplicate": "duplicate",
-    "reset": "pending",
+# action -> (the status it sets, the button's label), in the order buttons are shown
+ACTIONS: dict[str, tuple[Status, str]] = {
+    "reject": (Status.REJECTED, "Reject"),
+    "confirm": (Status.CONFIRMED, "Confirm"),
+    "duplicate": (Status.DUPLICATE, "Duplicate"),
+    "reset": (Status.PENDING, "Reset"),
 }
+
+
+def offered_actions(status: str) -> list[tuple[str, str]]:
+    """(action, label) of the buttons for a report in `status`: all, but no reset when pending."""
+    return [
+        (action, label)
+        for action, (sets, label) in ACTIONS.items()
+        if not (action == "reset" and status == sets)
+    ]
 
 
 @dataclass(frozen=True)
@@ -37,12 +49,8 @@ class Row:
     incident_reports: int
 
 
-def released_weeks(*, session: Session) -> set[str]:
-    return set(session.exec(select(Release.week)))
-
-
 def moderation_rows(*, session: Session, organiser: Organiser, status: str = "") -> list[Row]:
-    released = released_weeks(session=session)
+    released = released_weeks(conn=session.connection())
     networks = {n.id: n for n in visible_networks(session=session, organiser=organiser)}
     every = [r for r in session.exec(select(Report)) if iso_week(r.occurred_on) not in released]
     incidents = group_incidents(reports=[_facts(r) for r in every])
@@ -85,21 +93,22 @@ def moderate(
     ):
         raise LookupError("no such report")
     week = iso_week(report.occurred_on)
-    if week in released_weeks(session=session):
+    if week in released_weeks(conn=session.connection()):
         raise ValueError(f"Week {week} is already released and frozen; it cannot change.")
-    report.status = ACTIONS[action]
+    status = ACTIONS[action][0].value
+    report.status = status
     session.add(report)
     network = session.get(Network, report.network_id)
     audit.record(
         session=session,
         username=organiser.username,
-        action=f"report {ACTIONS[action]}",
+        action=f"report {status}",
         day=today,
         detail=f"a report of week {week} ({network.slug if network else '?'})",
         commit=False,
     )
     session.commit()
-    return f"Marked as {ACTIONS[action]}. The release of week {week} will reflect it."
+    return f"Marked as {status}. The release of week {week} will reflect it."
 
 
 def _facts(report: Report) -> ReportFacts:

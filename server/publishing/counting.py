@@ -19,16 +19,15 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from server.intake.fields import CHOICES
-from server.models import Network, Report
+from server.models.tables import NETWORKS, REPORTS
 from server.publishing.areas import Partition
 from server.publishing.incidents import (
     SUPPORTING,
-    CountingRule,
     ReportFacts,
     counts_across_networks,
     group_incidents,
 )
+from server.vocabulary import Setting
 from server.weeks import week_start
 
 ELSEWHERE = "*elsewhere"  # not an H3 id, so it can never collide with an area
@@ -57,7 +56,7 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
     rules = _rules(conn)
     totals: Counter[str] = Counter(dict.fromkeys(partition.areas(), 0))
     totals[ELSEWHERE] = 0
-    settings: Counter[str] = Counter(dict.fromkeys(CHOICES["setting"], 0))
+    settings: Counter[str] = Counter(dict.fromkeys(Setting.labels(), 0))
     networks: Counter[str] = Counter(dict.fromkeys(rules, 0))
     for offset in range(7):
         day = week_start(week) + timedelta(days=offset)
@@ -76,22 +75,20 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
     return WeekTally(areas=dict(totals), settings=dict(settings), networks=dict(networks))
 
 
-def _rules(conn: Connection) -> dict[str, CountingRule]:
-    table = Network.__table__  # type: ignore[attr-defined]
-    rows = conn.execute(select(table.c.id, table.c.counting_rule))
+def _rules(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(select(NETWORKS.c.id, NETWORKS.c.counting_rule))
     return {str(row.id): row.counting_rule for row in rows}
 
 
 def _reports_on(conn: Connection, day: date) -> list[ReportFacts]:
-    table = Report.__table__  # type: ignore[attr-defined]
     query = select(
-        table.c.id,
-        table.c.network_id,
-        table.c.cell,
-        table.c.setting,
-        table.c.time_of_day,
-        table.c.status,
-    ).where(table.c.occurred_on == day, table.c.late.is_(False))
+        REPORTS.c.id,
+        REPORTS.c.network_id,
+        REPORTS.c.cell,
+        REPORTS.c.setting,
+        REPORTS.c.time_of_day,
+        REPORTS.c.status,
+    ).where(REPORTS.c.occurred_on == day, REPORTS.c.late.is_(False))
     return [
         ReportFacts(
             id=str(row.id),

@@ -7,11 +7,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
 from server.intake.accept import accept_report
 from server.intake.fields import CHOICES, MAX_DAYS_BACK, NOTE_MAX_CHARS
-from server.models import Network
 from server.networks.links import network_for_token
 from server.web.templating import templates
 
@@ -36,8 +36,9 @@ def not_found(request: Request) -> Response:
 def _form(
     request: Request,
     *,
-    network: Network,
-    settings,
+    network_name: str,
+    notes_enabled: bool,
+    settings: Settings,
     values=None,
     errors=None,
     place_choices=(),
@@ -48,14 +49,14 @@ def _form(
         request,
         "member/form.html",
         {
-            "network_name": network.name,
+            "network_name": network_name,
             "action": request.url.path,
             "form_token": formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
             "values": values or {},
             "errors": errors or {},
             "place_choices": place_choices,
-            "notes_enabled": bool(network.public_key),
+            "notes_enabled": notes_enabled,
             "note_max": NOTE_MAX_CHARS,
             "today": today.isoformat(),
             "min_day": (today - timedelta(days=MAX_DAYS_BACK)).isoformat(),
@@ -71,7 +72,12 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
-    return _form(request, network=network, settings=settings)
+    return _form(
+        request,
+        network_name=network.name,
+        notes_enabled=bool(network.public_key),
+        settings=settings,
+    )
 
 
 @router.post("/r/{token}")
@@ -119,7 +125,8 @@ async def submit_report(
     if spent is None:
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             status_code=422,
@@ -139,7 +146,8 @@ async def submit_report(
     if outcome.errors:
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             errors=outcome.errors,

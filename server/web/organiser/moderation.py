@@ -10,7 +10,13 @@ from fastapi.responses import RedirectResponse
 
 from server.deps import SessionDep, SettingsDep
 from server.intake.fields import CHOICES
-from server.organising.moderation import moderate, moderation_rows, status_counts
+from server.organising.moderation import (
+    moderate,
+    moderation_rows,
+    offered_actions,
+    status_counts,
+)
+from server.vocabulary import Status
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.pages import is_htmx, page
 
@@ -39,6 +45,8 @@ def reports(
         status=status,
         message=message,
         labels=CHOICES,
+        statuses=Status.labels(),
+        offered_actions=offered_actions,
     )
 
 
