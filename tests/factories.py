@@ -19,6 +19,7 @@ from sqlalchemy import insert as sa_insert
 from sqlmodel import Session
 
 from server.models import Network, Organiser, OrganiserNetwork, Report
+from server.models.tables import COUNTS, RELEASES
 from server.organising.accounts import HASHER
 from tests.synthetic import HACKNEY
 
@@ -147,13 +148,12 @@ def freeze(
 ):
     """Store a release by hand: `counts` per area, every other area of `areas` at 0."""
     from server.db import get_engine
-    from server.models import PublishedCount, Release
 
     release_id = uuid.uuid4()
     values = {area: 0 for area in areas} | counts
     with get_engine(pub).begin() as conn:
         conn.execute(
-            sa_insert(Release.__table__).values(
+            sa_insert(RELEASES).values(
                 id=release_id,
                 series_id=series_id,
                 week=week,
@@ -167,7 +167,7 @@ def freeze(
             )
         )
         conn.execute(
-            sa_insert(PublishedCount.__table__),
+            sa_insert(COUNTS),
             [{"release_id": release_id, "area": a, "count": c} for a, c in values.items()],
         )
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.db import get_engine
 from server.demo.history import run_demo
-from server.models import BudgetLedger
+from server.models.tables import LEDGER
 from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
 from server.publishing.release import Policy, publish, release_week
 from server.publishing.series import ensure_series, load_gazetteer, plan_series
@@ -83,11 +83,7 @@ def test_P4_releases_are_frozen_and_noised_once(settings, tmp_path, session):
     assert {week: published(pub, week) for week in weeks} == before
     with pytest.raises(IntegrityError), get_engine(pub).begin() as conn:
         release_id = uuid.UUID(str(table_rows(pub, "SELECT id FROM releases")[0].id))
-        conn.execute(
-            insert(BudgetLedger.__table__).values(
-                week=weeks[-1], release_id=release_id, epsilon=1.0
-            )
-        )
+        conn.execute(insert(LEDGER).values(week=weeks[-1], release_id=release_id, epsilon=1.0))
 
 
 def test_P4_nothing_is_released_before_the_delay(settings, tmp_path, session):
