@@ -7,6 +7,7 @@ development the key is generated once into the data folder so a fresh clone just
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,17 @@ INSECURE_KEYS = {"", "changeme", "change-me", "secret", "development"}
 MAX_SAFE_EPSILON = 10.0  # a weekly total beyond this is noise in name only
 
 
+@dataclass(frozen=True)
+class PolicyFacts:
+    """The publication policy as organisers are told it: numbers only, never the secret key."""
+
+    epsilon: float
+    k: int
+    min_postcodes: int
+    delay_days: int
+    retention_days: int
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAIDWATCH_", extra="ignore")
 
@@ -33,12 +45,9 @@ class Settings(BaseSettings):
 
     # Publication policy (see README "Privacy settings").
     epsilon: float = Field(1.0, ge=0, allow_inf_nan=False)
-    trend_epsilon: float = Field(
-        0.5, ge=0, allow_inf_nan=False
-    )  # extra weekly budget for national trend lines
-    late_epsilon: float = Field(
-        0.25, ge=0, allow_inf_nan=False
-    )  # weekly budget for the late total; 0 = none
+    # Extra weekly budgets: national trend lines, and the late total (0 = none of either).
+    trend_epsilon: float = Field(0.5, ge=0, allow_inf_nan=False)
+    late_epsilon: float = Field(0.25, ge=0, allow_inf_nan=False)
     # Production refuses ε = 0 (no noise) or a weekly total above MAX_SAFE_EPSILON unless this
     # is set: an operator must say in so many words that they accept publishing near-exact counts.
     allow_unsafe_epsilon: bool = False
@@ -98,9 +107,14 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'raidwatch.sqlite3'}"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
+    def policy_facts(self) -> PolicyFacts:
+        return PolicyFacts(
+            epsilon=self.epsilon,
+            k=self.k,
+            min_postcodes=self.min_postcodes,
+            delay_days=self.delay_days,
+            retention_days=self.retention_days,
+        )
 
     def key(self) -> bytes:
         """The secret key, generated into the data folder on first use in development."""

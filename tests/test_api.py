@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
+from server.intake.fields import CHOICES
 from server.models import Report
 from tests.factories import answers
 
@@ -115,6 +116,11 @@ def test_openapi_is_served_and_docs_ui_is_not(live_server):
         assert client.get("/healthz").json() == {"status": "ok"}
     assert spec.status_code == 200
     assert "/api/v1/reports" in spec.json()["paths"]
+    body = spec.json()["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]
+    fields = body["application/json"]["schema"]["properties"]
+    for name, values in CHOICES.items():  # every choice field lists exactly its values
+        assert fields[name]["enum"] == list(values), name
+    assert fields["detained"]["enum"] == ["none_seen", "1", "2-5", "6+", "unknown"]
 
 
 def test_api_refuses_a_note_when_the_network_has_no_key(live_server, network, session):

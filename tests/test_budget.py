@@ -13,14 +13,9 @@ from server.config import Settings
 from server.publishing import release as release_module
 from server.publishing.jobs import publish_and_draw
 from server.publishing.release import publish
-from tests.organisers import add_organiser, logged_in
-from tests.synthetic import (
-    add_incidents,
-    add_report,
-    make_network,
-    publishing_settings,
-    table_rows,
-)
+from tests.factories import add_incidents, add_organiser, add_report, make_network
+from tests.organisers import logged_in
+from tests.synthetic import table_rows
 
 WEEK = "2026-W02"
 MONDAY = date(2026, 1, 5)
@@ -32,8 +27,8 @@ def _late_totals(pub) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return dict(table_rows(pub, "SELECT week, late_total FROM releases"))
 
 
-def test_P4_the_ledger_holds_every_epsilon_spent(settings, tmp_path, session, monkeypatch):
-    pub = publishing_settings(settings, tmp_path, epsilon=1.0, trend_epsilon=0.5, late_epsilon=0.25)
+@pytest.mark.pub(epsilon=1.0, trend_epsilon=0.5, late_epsilon=0.25)
+def test_P4_the_ledger_holds_every_epsilon_spent(pub, session, monkeypatch):
     a, b = make_network(session, "A"), make_network(session, "B")
     add_incidents(session, a, day=MONDAY, count=5)
     add_incidents(session, b, day=MONDAY, count=3)
@@ -65,8 +60,8 @@ def test_P4_the_ledger_holds_every_epsilon_spent(settings, tmp_path, session, mo
     assert math.isclose(math.fsum(spent), 14 * 1.75)  # nothing noised twice
 
 
-def test_P4_late_reports_count_as_incidents_once_ever(settings, tmp_path, session, monkeypatch):
-    pub = publishing_settings(settings, tmp_path, late_epsilon=0.25)
+@pytest.mark.pub(late_epsilon=0.25)
+def test_P4_late_reports_count_as_incidents_once_ever(pub, session, monkeypatch):
     monkeypatch.setattr(release_module, "noisy_counts", lambda counts, **_: dict(counts))
     a, b = make_network(session, "A"), make_network(session, "B")
     add_incidents(session, a, day=MONDAY, count=2)  # home/night and workplace/night
@@ -97,18 +92,7 @@ def test_P4_production_refuses_no_noise_or_an_absurd_epsilon_without_an_override
         Settings(epsilon=float("inf"))
 
 
-@pytest.fixture
-def pub(settings, tmp_path):  # type: ignore[no-untyped-def]
-    return publishing_settings(settings, tmp_path)  # ε = 0: the operator turned noise off
-
-
-@pytest.fixture
-def app(pub):  # type: ignore[no-untyped-def]  # overrides conftest's: the synthetic gazetteer
-    from server.app import create_app
-
-    return create_app(pub)
-
-
+@pytest.mark.pub()  # noise off (ε = 0), the live server on these settings
 def test_P4_no_page_map_or_export_claims_noise_that_is_not_there(pub, session, clients):
     add_incidents(session, make_network(session), day=MONDAY, count=12)
     publish_and_draw(settings=pub, as_of=DUE)

@@ -22,15 +22,16 @@ from server.models import AuditEntry, Network, Report
 from server.networks.links import create_network
 from server.publishing.release import publish
 from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
-from tests.factories import submit_form
-from tests.organisers import add_organiser, csrf_token, logged_in
-from tests.synthetic import add_report, publishing_settings
+from tests.factories import add_organiser, add_report, submit_form
+from tests.organisers import csrf_token, logged_in
 
 WEDNESDAY = date(2026, 11, 18)  # in 2026-W47 (Monday 16 to Sunday 22 November)
 WEEK = "2026-W47"
 NEXT_MONDAY = date(2026, 11, 23)  # W47 has closed; it is released from Wednesday 25
 RELEASE_DAY = date(2026, 11, 25)
 PLACE = "Dense 3"  # a district of the synthetic gazetteer
+# The synthetic gazetteer, for the live server too; members here send many reports a minute.
+pytestmark = pytest.mark.pub(burst_limit=0)
 
 
 class Clock:
@@ -43,18 +44,6 @@ def clock(monkeypatch) -> type[Clock]:  # type: ignore[no-untyped-def]
     Clock.day = WEDNESDAY
     monkeypatch.setattr(Settings, "today", lambda self: Clock.day)
     return Clock
-
-
-@pytest.fixture
-def pub(settings, tmp_path):  # type: ignore[no-untyped-def]
-    return publishing_settings(settings, tmp_path, burst_limit=0)
-
-
-@pytest.fixture
-def app(pub):  # type: ignore[no-untyped-def]  # overrides conftest's: the synthetic gazetteer
-    from server.app import create_app
-
-    return create_app(pub)
 
 
 @dataclass

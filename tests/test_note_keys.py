@@ -13,7 +13,8 @@ from server.db import get_engine
 from server.intake.sealing import key_fingerprint, new_keypair
 from server.models import AuditEntry, Network
 from server.networks.links import create_network
-from tests.organisers import add_organiser, csrf_token, logged_in
+from tests.factories import add_organiser
+from tests.organisers import csrf_token, logged_in
 from tests.synthetic import run_cli
 
 
@@ -72,6 +73,6 @@ def test_P6_the_command_line_sets_a_key_prints_its_fingerprint_and_is_audited(
     )
     assert code == 0 and f"Key fingerprint: {fingerprint}" in out
     assert _key_of(settings, net.id) == public
-    assert ("(command line)", "note key set", f"{net.slug}: key {fingerprint}") in _audit(settings)
+    assert ("cli", "note key set", f"{net.slug}: key {fingerprint}") in _audit(settings)
     code, out, _ = run_cli(monkeypatch, capsys, settings, "network", "list")
     assert code == 0 and f"notes on (key {fingerprint})" in out

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,12 +27,11 @@ from server.models import AuditEntry, Network, Organiser, OrganiserSession, Repo
 from server.organising import logins
 from server.organising.accounts import create_organiser
 from tests.conftest import PG_URL
+from tests.factories import PASSWORD, add_organiser, add_report, make_network, storage_cell
 from tests.organisers import (
-    PASSWORD,
     THROTTLED_MESSAGE,
     WRONG_MESSAGE,
     Route,
-    add_organiser,
     csrf_token,
     database_text,
     log_in,
@@ -42,14 +40,7 @@ from tests.organisers import (
     registered_routes,
     snapshot,
 )
-from tests.synthetic import (
-    DENSE,
-    add_report,
-    cli_env,
-    make_network,
-    publishing_settings,
-    storage_cell,
-)
+from tests.synthetic import DENSE, RAIDWATCH, cli_env
 
 ATTEMPTS = 3
 ORGANISER_PREFIXES = ("/organise", "/logout")
@@ -70,18 +61,7 @@ PUBLIC = {
 ID_PARAMS = {"network_id", "report_id", "organiser_id"}
 
 
-@pytest.fixture
-def pub(settings, tmp_path):
-    return publishing_settings(
-        settings, tmp_path, login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0
-    )
-
-
-@pytest.fixture
-def app(pub):  # overrides conftest's: the live server runs on the synthetic gazetteer
-    from server.app import create_app
-
-    return create_app(pub)
+pytestmark = pytest.mark.pub(login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0)
 
 
 def moderated_day(pub) -> date:  # type: ignore[no-untyped-def]
@@ -520,7 +500,12 @@ def test_an_admin_cannot_disable_themselves(clients, world, pub):
 
 def test_passwords_are_hashed_with_argon2id(session, world, clients):
     person = create_organiser(
-        session=session, username="Carol", password=PASSWORD, networks=[world.alpha]
+        session=session,
+        username="Carol",
+        password=PASSWORD,
+        actor="root-admin",
+        day=date(2026, 1, 5),
+        networks=[world.alpha],
     )
     assert person.username == "carol" and person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
@@ -529,7 +514,7 @@ def test_passwords_are_hashed_with_argon2id(session, world, clients):
 
 def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "organiser", "create", *argv],
+        [*RAIDWATCH, "organiser", "create", *argv],
         input=password + "\n",
         capture_output=True,
         text=True,

@@ -20,10 +20,9 @@ from server.demo.history import run_demo
 from server.maps.drawing import render_maps
 from server.models import Network, Report
 from server.publishing.exports import to_csv
-from server.publishing.view_data import load_view
 from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
-from tests.organisers import PASSWORD, add_organiser
-from tests.synthetic import add_report
+from tests.factories import PASSWORD, add_organiser, add_report
+from tests.synthetic import view_of
 
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -100,7 +99,7 @@ def test_dashboard_works_with_javascript_off(chromium, demo, live_server, tmp_pa
         page.click("text=Download CSV")
     download = info.value
     assert download.suggested_filename.endswith("-1w.csv")
-    assert Path(download.path()).read_text() == to_csv(load_view(settings=demo, window=1))
+    assert Path(download.path()).read_text() == to_csv(view_of(demo, window=1))
 
     page.click("nav >> text=Moderation")
     page.wait_for_url(f"{base}/organise/reports")
@@ -150,7 +149,7 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
     assert page.locator("iframe.map").get_attribute("src") == "/organise/map/window-12"
     frame.locator("path.leaflet-interactive").first.wait_for()
     # One drawn shape per shown area of the 12-week view, and the legend of that window.
-    shown = load_view(settings=demo, window=12).rows
+    shown = view_of(demo, window=12).rows
     assert frame.locator("path.leaflet-interactive").count() == len(shown)
     assert frame.locator(".rw-legend", has_text="Last 12 weeks").is_visible()
     assert page.locator("nav").count() == 1 and page.locator("#view").count() == 1

@@ -12,33 +12,27 @@ import pytest
 
 from server.config import PROJECT_ROOT
 from server.publishing import release as release_module
-from server.publishing.release import due_weeks, is_due, latest_due_week, publish
+from server.publishing.release import due_weeks, publish
+from server.publishing.schedule import is_due, latest_due_week
 from server.weeks import previous_weeks
+from tests.factories import add_incidents, add_report, make_network, storage_cell
 from tests.synthetic import (
     DENSE,
     EMPTY_SEA,
     HACKNEY,
     LERWICK,
+    RAIDWATCH,
     SPARSE,
-    add_incidents,
-    add_report,
     area_of,
     cli_env,
-    make_network,
     published,
     publishing_settings,
-    storage_cell,
     table_rows,
 )
 
 WEEK = "2026-W02"  # Monday 5 to Sunday 11 January 2026
 MONDAY, SUNDAY = date(2026, 1, 5), date(2026, 1, 11)
 DUE = SUNDAY + timedelta(days=3)
-
-
-@pytest.fixture
-def pub(settings, tmp_path):
-    return publishing_settings(settings, tmp_path)
 
 
 def count_here(pub, week=WEEK, res6=HACKNEY):
@@ -237,8 +231,7 @@ def test_process_killed_mid_release_leaves_nothing_partial(pub, session):
 
 def test_two_publisher_processes_produce_one_release_per_week(pub, session):
     add_incidents(session, make_network(session), day=MONDAY, count=3)
-    raidwatch = str(PROJECT_ROOT / ".venv" / "bin" / "raidwatch")
-    command = [raidwatch, "publish", "--as-of", DUE.isoformat()]
+    command = [*RAIDWATCH, "publish", "--as-of", DUE.isoformat()]
     procs = [
         subprocess.Popen(
             command,
@@ -278,23 +271,11 @@ def _intake(engine, net, *, day):
     from sqlmodel import Session, select
 
     from server.locking import hold_off_publisher
-    from server.models import Release, Report
+    from server.models import Release
     from server.weeks import iso_week
 
     with Session(engine) as session:
-        report = Report(
-            network_id=net.id,
-            cell=storage_cell(),
-            district="E8",
-            occurred_on=day,
-            time_of_day="night",
-            setting="home",
-            officers="1-2",
-            vehicles="0",
-            detained="unknown",
-            source="saw_it",
-        )
-        session.add(report)
+        report = add_report(session, net, day=day, band="night", setting="home", commit=False)
         hold_off_publisher(session)
         late = session.exec(select(Release.id).where(Release.week == iso_week(day))).first()
         report.late = report.late_pending = late is not None
@@ -335,25 +316,11 @@ def test_a_release_waits_for_a_report_being_stored(pub, session):
 
     from server.db import get_engine
     from server.locking import hold_off_publisher
-    from server.models import Report
 
     net = make_network(session)
     engine = get_engine(pub)
     with Session(engine) as intake:
-        intake.add(
-            Report(
-                network_id=net.id,
-                cell=storage_cell(),
-                district="E8",
-                occurred_on=MONDAY,
-                time_of_day="night",
-                setting="home",
-                officers="1-2",
-                vehicles="0",
-                detained="unknown",
-                source="saw_it",
-            )
-        )
+        add_report(intake, net, day=MONDAY, band="night", setting="home", commit=False)
         hold_off_publisher(intake)  # holds until commit
         publisher = threading.Thread(target=publish, kwargs={"settings": pub, "as_of": DUE})
         publisher.start()

@@ -7,7 +7,8 @@ import shapely
 
 from server.places.gazetteer import Gazetteer
 from server.publishing.series import plan_series
-from tests.synthetic import P, make_series, publishing_settings, table_rows
+from tests.factories import make_series
+from tests.synthetic import P, publishing_settings, table_rows
 
 
 def test_stored_areas_are_the_partition_with_outlines_sizes_and_names(settings, tmp_path):

@@ -24,14 +24,18 @@ def network_create(args: argparse.Namespace) -> int:
 
 
 def network_rotate(args: argparse.Namespace) -> int:
-    from server.networks.links import link_path, network_by_slug, rotate_link
+    from server.networks.links import link_path, network_by_slug
+    from server.organising.audit import CLI
+    from server.organising.networks import rotate_member_link
 
     settings = ready()
     with session_scope(settings) as session:
         network = network_by_slug(session=session, slug=args.slug)
         if network is None:
             return fail(f"no network {args.slug!r}")
-        token = rotate_link(session=session, network=network, key=settings.key())
+        token = rotate_member_link(
+            session=session, network=network, key=settings.key(), actor=CLI, day=settings.today()
+        )
         print(f"The old link of {network.slug!r} no longer works. New link (shown only once):")
         print(link_path(token))
     return 0
@@ -39,28 +43,27 @@ def network_rotate(args: argparse.Namespace) -> int:
 
 def network_set_key(args: argparse.Namespace) -> int:
     """Seal a network's notes to a key: like the admins' web form, audited."""
-    from server.intake.sealing import BadKey, key_fingerprint, parse_public_key
+    from server.intake.sealing import BadKey, key_fingerprint
     from server.networks.links import network_by_slug
-    from server.organising import audit
+    from server.organising.audit import CLI
+    from server.organising.networks import set_note_key
 
     settings = ready()
     try:
-        key = parse_public_key(Path(args.pubfile).read_text())
-    except (OSError, BadKey) as exc:
+        text = Path(args.pubfile).read_text()
+    except OSError as exc:
         return fail(str(exc))
     with session_scope(settings) as session:
         network = network_by_slug(session=session, slug=args.slug)
         if network is None:
             return fail(f"no network {args.slug!r}")
-        network.public_key = key
-        session.add(network)
-        audit.record(
-            session=session,
-            username=audit.COMMAND_LINE,
-            action="note key set",
-            day=settings.today(),
-            detail=f"{network.slug}: key {key_fingerprint(key)}",
-        )
+        try:
+            set_note_key(
+                session=session, network=network, public_key=text, actor=CLI, day=settings.today()
+            )
+        except BadKey as exc:
+            return fail(str(exc))
+        key = network.public_key or ""
     print(f"Notes for {args.slug!r} are now sealed to this key; the note field is shown.")
     print(f"Key fingerprint: {key_fingerprint(key)}")
     return 0
@@ -85,11 +88,11 @@ def network_keygen(args: argparse.Namespace) -> int:
 
 def network_list(args: argparse.Namespace) -> int:
     from server.intake.sealing import key_fingerprint
-    from server.models import Network
+    from server.organising.accounts import all_networks
 
     settings = ready()
     with session_scope(settings) as session:
-        for network in session.exec(select(Network).order_by(Network.slug)):
+        for network in sorted(all_networks(session=session), key=lambda n: n.slug):
             notes = (
                 f"notes on (key {key_fingerprint(network.public_key)})"
                 if network.public_key

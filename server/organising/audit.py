@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from server.models import AuditEntry
 
-COMMAND_LINE = "(command line)"  # who, for changes made with `raidwatch` on the server
+CLI = "cli"  # the actor named for changes made from the operator's command line
 
 
 def record(

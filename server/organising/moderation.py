@@ -25,21 +25,30 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
-from server.models import Network, Organiser, Release, Report
+from server.models import Network, Organiser, Report
 from server.organising import audit
 from server.organising.accounts import visible_networks
 from server.publishing.incidents import TIME_BANDS, ReportFacts, group_incidents
+from server.publishing.release import released_weeks
+from server.vocabulary import Status
 from server.weeks import iso_week, week_start
 
-ACTIONS = {
-    "reject": "rejected",
-    "confirm": "confirmed",
-    "duplicate": "duplicate",
-    "reset": "pending",
+# action -> (the status it sets, the button's label), in the order buttons are shown
+ACTIONS: dict[str, tuple[Status, str]] = {
+    "reject": (Status.REJECTED, "Reject"),
+    "confirm": (Status.CONFIRMED, "Confirm"),
+    "duplicate": (Status.DUPLICATE, "Duplicate"),
+    "reset": (Status.PENDING, "Reset"),
 }
-STATUSES = ("pending", "confirmed", "duplicate", "rejected")
+STATUSES = tuple(Status)
 PAGE_SIZE = 20
 _BAND_ORDER = {band: n for n, band in enumerate((*TIME_BANDS, "unknown"))}
+
+
+def offered_actions(status: str) -> list[tuple[str, str]]:
+    """(action, label) of the buttons for a report in `status`: every action that changes
+    it (so no reset when pending, no reject when rejected)."""
+    return [(action, label) for action, (sets, label) in ACTIONS.items() if sets != status]
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ class ModerationPage:
 
 def open_weeks(*, session: Session, today: date, weeks: Sequence[str]) -> set[str]:
     """Which of `weeks` are open to moderation: closed before `today`, not released."""
-    released = set(session.exec(select(Release.week).where(col(Release.week).in_(weeks))))
+    released = released_weeks(conn=session.connection())
     return {w for w in weeks if week_start(w) < week_start(iso_week(today)) and w not in released}
 
 
@@ -226,7 +235,7 @@ def moderate(
             for i in incidents_of(session=session, reports=same_day)
             if report.id in {r.id for r in i.reports}
         )
-    status = ACTIONS[action]
+    status = ACTIONS[action][0].value
     for target in targets:
         target.status = status
         session.add(target)

@@ -26,17 +26,16 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from server.intake.fields import CHOICES
-from server.models import Network, Report
+from server.models.tables import NETWORKS, REPORTS
 from server.publishing.areas import Partition
 from server.publishing.incidents import (
     SUPPORTING,
-    CountingRule,
     Incident,
     ReportFacts,
     counts_across_networks,
     group_incidents,
 )
+from server.vocabulary import Setting
 from server.weeks import week_start
 
 ELSEWHERE = "*elsewhere"  # not an H3 id, so it can never collide with an area
@@ -65,7 +64,7 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
     rules = _rules(conn)
     totals: Counter[str] = Counter(dict.fromkeys(partition.areas(), 0))
     totals[ELSEWHERE] = 0
-    settings: Counter[str] = Counter(dict.fromkeys(CHOICES["setting"], 0))
+    settings: Counter[str] = Counter(dict.fromkeys(Setting.labels(), 0))
     networks: Counter[str] = Counter(dict.fromkeys(rules, 0))
     for offset in range(7):
         day = week_start(week) + timedelta(days=offset)
@@ -86,9 +85,8 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
 
 def late_incidents(*, conn: Connection) -> int:
     """Incidents that count only thanks to late reports not yet settled (see the docstring)."""
-    table = Report.__table__  # type: ignore[attr-defined]
     days = conn.execute(
-        select(table.c.occurred_on).distinct().where(table.c.late_pending.is_(True))
+        select(REPORTS.c.occurred_on).distinct().where(REPORTS.c.late_pending.is_(True))
     )
     rules = _rules(conn)
     total = 0
@@ -96,7 +94,9 @@ def late_incidents(*, conn: Connection) -> int:
         pending = {
             str(row.id)
             for row in conn.execute(
-                select(table.c.id).where(table.c.occurred_on == day, table.c.late_pending.is_(True))
+                select(REPORTS.c.id).where(
+                    REPORTS.c.occurred_on == day, REPORTS.c.late_pending.is_(True)
+                )
             )
         }
         for incident in group_incidents(reports=_reports_on(conn, day, late=None)):
@@ -121,25 +121,23 @@ def _without(incident: Incident, drop: set[str]) -> Incident | None:
     )
 
 
-def _rules(conn: Connection) -> dict[str, CountingRule]:
-    table = Network.__table__  # type: ignore[attr-defined]
-    rows = conn.execute(select(table.c.id, table.c.counting_rule))
+def _rules(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(select(NETWORKS.c.id, NETWORKS.c.counting_rule))
     return {str(row.id): row.counting_rule for row in rows}
 
 
 def _reports_on(conn: Connection, day: date, *, late: bool | None = False) -> list[ReportFacts]:
     """The reports of `day`: on-time ones only by default, every one with `late=None`."""
-    table = Report.__table__  # type: ignore[attr-defined]
     query = select(
-        table.c.id,
-        table.c.network_id,
-        table.c.cell,
-        table.c.setting,
-        table.c.time_of_day,
-        table.c.status,
-    ).where(table.c.occurred_on == day)
+        REPORTS.c.id,
+        REPORTS.c.network_id,
+        REPORTS.c.cell,
+        REPORTS.c.setting,
+        REPORTS.c.time_of_day,
+        REPORTS.c.status,
+    ).where(REPORTS.c.occurred_on == day)
     if late is not None:
-        query = query.where(table.c.late.is_(late))
+        query = query.where(REPORTS.c.late.is_(late))
     return [
         ReportFacts(
             id=str(row.id),

@@ -24,7 +24,7 @@ import logging
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -33,21 +33,16 @@ from sqlalchemy.exc import IntegrityError
 from server.config import Settings
 from server.db import get_engine
 from server.locking import publisher_transaction
-from server.models import BudgetLedger, PublishedCount, Release, Report, TrendCount
+from server.models.tables import COUNTS, LEDGER, RELEASES, REPORTS, TRENDS
 from server.places.gazetteer import Gazetteer
 from server.publishing.counting import ELSEWHERE, WeekTally, late_incidents, week_tally
 from server.publishing.noise import noisy_counts
+from server.publishing.schedule import is_due, latest_due_week
 from server.publishing.series import SeriesPlan, ensure_series, load_gazetteer, plan_series
 from server.weeks import iso_week, previous_weeks, week_end
 
 log = logging.getLogger("raidwatch.publishing")
 FULL_WINDOW_WEEKS = 12
-
-RELEASES = Release.__table__  # type: ignore[attr-defined]
-COUNTS = PublishedCount.__table__  # type: ignore[attr-defined]
-LEDGER = BudgetLedger.__table__  # type: ignore[attr-defined]
-REPORTS = Report.__table__  # type: ignore[attr-defined]
-TRENDS = TrendCount.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -69,14 +64,9 @@ class Policy:
         )
 
 
-def is_due(week: str, *, as_of: date, delay_days: int) -> bool:
-    return as_of >= week_end(week) + timedelta(days=max(delay_days, 1))
-
-
-def latest_due_week(*, as_of: date, delay_days: int) -> str:
-    last_sunday = as_of - timedelta(days=max(delay_days, 1))
-    last_sunday -= timedelta(days=last_sunday.isoweekday() % 7)
-    return iso_week(last_sunday)
+def released_weeks(*, conn: Connection) -> set[str]:
+    """Every week already released, hence frozen."""
+    return {row.week for row in conn.execute(select(RELEASES.c.week))}
 
 
 def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
@@ -89,8 +79,7 @@ def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
     )
     candidates = {iso_week(row.occurred_on) for row in days}
     candidates.update(previous_weeks(latest, FULL_WINDOW_WEEKS))
-    released = {row.week for row in conn.execute(select(RELEASES.c.week))}
-    return sorted(candidates - released, key=lambda week: week_end(week))
+    return sorted(candidates - released_weeks(conn=conn), key=lambda week: week_end(week))
 
 
 def publish(*, settings: Settings, as_of: date, gazetteer: Gazetteer | None = None) -> list[str]:

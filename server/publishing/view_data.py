@@ -20,18 +20,12 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from server.config import Settings
-from server.db import get_engine
-from server.models import PublicationArea, PublicationRegion, PublishedCount, Release
+from server.models.tables import AREAS, COUNTS, REGIONS, RELEASES
 from server.publishing.noise import noise_sd
 from server.publishing.views import build_view
 from server.weeks import previous_weeks
 
 WINDOWS = (1, 4, 12)
-RELEASES = Release.__table__  # type: ignore[attr-defined]
-COUNTS = PublishedCount.__table__  # type: ignore[attr-defined]
-AREAS = PublicationArea.__table__  # type: ignore[attr-defined]
-REGIONS = PublicationRegion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -90,41 +84,42 @@ class WindowView:
         }
 
 
-def load_view(*, settings: Settings, window: int, ending: str | None = None) -> WindowView | None:
+def load_view(
+    *, conn: Connection, window: int, k: int, ending: str | None = None
+) -> WindowView | None:
     """The view over `window` weeks ending at the latest release (or at the released week
-    `ending`); None before any release."""
+    `ending`), with floor max(`k`, 3σ); None before any release."""
     if window not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}")
-    with get_engine(settings).connect() as conn:
-        query = select(RELEASES).order_by(RELEASES.c.week.desc())
-        if ending is not None:
-            query = query.where(RELEASES.c.week == ending)
-        latest = conn.execute(query).first()
-        if latest is None:
-            return None
-        weeks = previous_weeks(latest.week, window)
-        releases = conn.execute(
-            select(RELEASES)
-            .where(RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
-            .order_by(RELEASES.c.week)
+    query = select(RELEASES).order_by(RELEASES.c.week.desc())
+    if ending is not None:
+        query = query.where(RELEASES.c.week == ending)
+    latest = conn.execute(query).first()
+    if latest is None:
+        return None
+    weeks = previous_weeks(latest.week, window)
+    releases = conn.execute(
+        select(RELEASES)
+        .where(RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
+        .order_by(RELEASES.c.week)
+    ).all()
+    sums: dict[str, int] = dict(
+        conn.execute(
+            select(COUNTS.c.area, func.sum(COUNTS.c.count))
+            .where(COUNTS.c.release_id.in_([r.id for r in releases]))
+            .group_by(COUNTS.c.area)
         ).all()
-        sums: dict[str, int] = dict(
-            conn.execute(
-                select(COUNTS.c.area, func.sum(COUNTS.c.count))
-                .where(COUNTS.c.release_id.in_([r.id for r in releases]))
-                .group_by(COUNTS.c.area)
-            ).all()
-        )
-        areas = {
-            row.area: row
-            for row in conn.execute(select(AREAS).where(AREAS.c.series_id == latest.series_id))
-        }
-        region_names = _region_names(conn, series_id=latest.series_id)
+    )
+    areas = {
+        row.area: row
+        for row in conn.execute(select(AREAS).where(AREAS.c.series_id == latest.series_id))
+    }
+    region_names = _region_names(conn, series_id=latest.series_id)
     sigma = window_sigma([r.epsilon for r in releases])
     view = build_view(
         area_sums={area: int(sums.get(area, 0)) for area in areas},
         area_region={area: row.region for area, row in areas.items()},
-        k=settings.k,
+        k=k,
         sigma=sigma,
     )
     rows = [
@@ -161,7 +156,7 @@ def load_view(*, settings: Settings, window: int, ending: str | None = None) -> 
         last_week=weeks[-1],
         weeks=tuple(r.week for r in releases),
         epsilons=tuple(r.epsilon for r in releases),
-        k=settings.k,
+        k=k,
         min_postcodes=latest.min_postcodes,
         delay_days=latest.delay_days,
         sigma=sigma,

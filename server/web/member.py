@@ -8,11 +8,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
 from server.intake.accept import accept_report
 from server.intake.fields import CHOICES, MAX_DAYS_BACK, NOTE_MAX_CHARS
-from server.models import Network
 from server.networks.links import network_for_token
 from server.web.templating import templates
 
@@ -37,8 +37,9 @@ def not_found(request: Request) -> Response:
 def _form(
     request: Request,
     *,
-    network: Network,
-    settings,
+    network_name: str,
+    notes_enabled: bool,
+    settings: Settings,
     values=None,
     errors=None,
     place_choices=(),
@@ -50,7 +51,7 @@ def _form(
         request,
         "member/form.html",
         {
-            "network_name": network.name,
+            "network_name": network_name,
             "action": request.url.path,
             "form_token": formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
@@ -58,7 +59,7 @@ def _form(
             "errors": errors or {},
             "place_choices": place_choices,
             "refusal": refusal or [],
-            "notes_enabled": bool(network.public_key),
+            "notes_enabled": notes_enabled,
             "note_max": NOTE_MAX_CHARS,
             "today": today.isoformat(),
             "min_day": (today - timedelta(days=MAX_DAYS_BACK)).isoformat(),
@@ -74,7 +75,12 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
-    return _form(request, network=network, settings=settings)
+    return _form(
+        request,
+        network_name=network.name,
+        notes_enabled=bool(network.public_key),
+        settings=settings,
+    )
 
 
 @router.post("/r/{token}")
@@ -111,7 +117,8 @@ async def submit_report(
         # Nothing is spent or stored: the same answers come back with a fresh form token.
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             refusal=_wait_lines(wait, sender=bool(burst)),
@@ -122,7 +129,8 @@ async def submit_report(
     if spent is None:
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             status_code=422,
@@ -142,7 +150,8 @@ async def submit_report(
     if outcome.errors:
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             errors=outcome.errors,

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from server.deps import SessionDep, SettingsDep
 from server.intake.fields import CHOICES
 from server.organising.logins import Active
-from server.organising.moderation import STATUSES, Filters, moderate, moderation_page
+from server.organising.moderation import Filters, moderate, moderation_page, offered_actions
+from server.vocabulary import Status
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.pages import is_htmx, page
 
@@ -115,7 +116,8 @@ def _render(
         block="table",
         view=view,
         filters=filters,
-        statuses=STATUSES,
+        statuses=Status.labels(),
+        offered_actions=offered_actions,
         message=message,
         labels=CHOICES,
         delay_days=settings.delay_days,
