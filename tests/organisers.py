@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import httpx
+import pyotp
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
@@ -21,10 +22,14 @@ from server.config import Settings
 from server.db import get_engine
 from server.models import Network, Organiser, OrganiserNetwork
 from server.organising.accounts import HASHER
+from server.organising.second_factor import seal_secret
+from tests.conftest import TEST_SECRET
 
 PASSWORD = "a long enough test password"
-WRONG_MESSAGE = "That username and password do not match."
-THROTTLED_MESSAGE = "Too many failed attempts."
+WRONG_MESSAGE = "That username, password and code do not match."
+THROTTLED_MESSAGE = "Too many failed attempts"
+# Every test organiser's authenticator secret (unless a test enrols one of its own).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @lru_cache
@@ -33,9 +38,21 @@ def password_hash() -> str:
 
 
 def add_organiser(
-    session: Session, username: str, *, networks: Iterable[Network] = (), is_admin: bool = False
+    session: Session,
+    username: str,
+    *,
+    networks: Iterable[Network] = (),
+    is_admin: bool = False,
+    enrolled: bool = True,
 ) -> Organiser:
-    organiser = Organiser(username=username, password_hash=password_hash(), is_admin=is_admin)
+    """An organiser with PASSWORD and (unless ``enrolled=False``) TOTP_SECRET as factor."""
+    organiser = Organiser(
+        username=username,
+        password_hash=password_hash(),
+        is_admin=is_admin,
+        totp_secret=seal_secret(TOTP_SECRET, key=TEST_SECRET.encode()) if enrolled else None,
+        totp_confirmed=enrolled,
+    )
     session.add(organiser)
     session.flush()
     for network in networks:
@@ -43,6 +60,10 @@ def add_organiser(
     session.commit()
     session.refresh(organiser)
     return organiser
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
 
 
 def login_token(client: httpx.Client) -> str:
@@ -53,11 +74,19 @@ def login_token(client: httpx.Client) -> str:
     return match.group(1)
 
 
-def log_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
-    """Submit the real login form (after fetching it for its token)."""
+def log_in(
+    client: httpx.Client, username: str, password: str = PASSWORD, code: str | None = None
+) -> httpx.Response:
+    """Submit the real login form (after fetching it for its token and pre-session cookie),
+    with the current code of TOTP_SECRET unless another ``code`` is given."""
     return client.post(
         "/login",
-        data={"username": username, "password": password, "login_token": login_token(client)},
+        data={
+            "username": username,
+            "password": password,
+            "code": totp_code() if code is None else code,
+            "login_token": login_token(client),
+        },
     )
 
 

@@ -173,6 +173,7 @@ from server.models.organisers import (  # noqa: E402  (after the tables they ref
     Organiser,
     OrganiserNetwork,
     OrganiserSession,
+    RecoveryCode,
 )
 
 __all__ = [
@@ -188,6 +189,7 @@ __all__ = [
     "PublicationArea",
     "PublicationRegion",
     "PublishedCount",
+    "RecoveryCode",
     "Release",
     "Report",
     "TrendCount",

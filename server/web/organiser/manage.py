@@ -14,7 +14,7 @@ from server.deps import SessionDep, SettingsDep
 from server.intake.sealing import BadKey, parse_public_key
 from server.models import Network, Organiser, OrganiserNetwork
 from server.networks.links import link_path, rotate_link
-from server.organising import audit
+from server.organising import audit, enrolment
 from server.organising.accounts import AccountError, create_organiser, may_see, visible_networks
 from server.organising.logins import Active, end_all
 from server.publishing.incidents import RULES
@@ -217,6 +217,30 @@ def toggle_organiser(
     )
     return _back(
         f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
+        "/organise/organisers",
+    )
+
+
+@router.post("/organisers/{organiser_id}/second-factor")
+def reset_second_factor(
+    organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+):
+    """Admins: reset a lost second factor (the organiser sets it up again; sessions end)."""
+    _require_admin(active)
+    person = session.get(Organiser, organiser_id)
+    if person is None:
+        raise HTTPException(404)
+    enrolment.reset(session=session, organiser=person)
+    ended = end_all(session=session, organiser=person)
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="second factor reset",
+        day=settings.today(),
+        detail=f"{person.username} ({ended} sessions ended)",
+    )
+    return _back(
+        f"{person.username} sets up a new authenticator app at the next login.",
         "/organise/organisers",
     )
 
