@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -133,7 +134,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def allowed_methods(app: FastAPI, scope: Scope) -> str:
     """Every method some route serves at this path (the ``Allow`` of a 405)."""
     methods: set[str] = set()
-    for route in app.router.routes:
+    try:  # FastAPI >= 0.130 nests included routers; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.router.routes))
+    except ImportError:
+        routes = list(app.router.routes)
+    for route in routes:
         match, _ = route.matches({**scope, "method": "GET"})
         if match is not Match.NONE:
             methods |= set(getattr(route, "methods", None) or {"GET"})

@@ -84,13 +84,11 @@ class BodyLimit:
             return
         path, cap = scope["path"], cap_for(scope["path"])
         member = path.startswith(MEMBER_PREFIX)
-        if _content_type(scope) == b"multipart/form-data" and not member:
+        if _content_type(scope) == b"multipart/form-data":
             await refuse(send, 415, NOT_FORM, path)
             return
         declared = _declared_length(scope)
-        if (declared is not None and declared > cap) or (
-            member and _content_type(scope) == b"multipart/form-data"
-        ):
+        if declared is not None and declared > cap:
             if member:  # the route answers with the form page; it never sees the body
                 scope.setdefault("state", {})["body_refused"] = True
 
