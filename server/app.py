@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -29,6 +29,7 @@ from server.web.organiser.login import ENROL
 from server.web.organiser.pages import organiser_error
 from server.web.origin import SameOriginPosts
 from server.web.protocol import CrashGuard, HeadAsGet
+from server.web.templating import templates
 from server.web.vendor import mount_vendor
 
 log = logging.getLogger("raidwatch")
@@ -89,11 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed):
-        return HTMLResponse(
-            "<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
-            "is out of date. Go back, reload the page and try again.</p>",
-            status_code=403,
-        )
+        return templates.TemplateResponse(request, "errors/refused.html", {}, status_code=403)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,65 +1,29 @@
-"""Shared builders for organiser tests: accounts with a known password, logging in through
+"""Shared helpers for organiser tests: logging in through
 the real login form, CSRF tokens read from pages, database snapshots and the route list.
 
-Accounts are inserted with one argon2id hash computed once per run (hashing costs ~0.1 s);
-tests of hashing itself go through `accounts.create_organiser` or the command line.
+Accounts themselves are made by `tests.factories.add_organiser`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import httpx
 import pyotp
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 from server.config import Settings
 from server.db import get_engine
-from server.models import Network, Organiser, OrganiserNetwork
-from server.organising.accounts import HASHER
-from server.organising.second_factor import seal_secret
-from tests.conftest import TEST_SECRET
+from tests.factories import PASSWORD, TOTP_SECRET, add_organiser
 
-PASSWORD = "a long enough test password"
 WRONG_MESSAGE = "That username, password and code do not match."
 THROTTLED_MESSAGE = "Too many failed attempts"
-# Every test organiser's authenticator secret (unless a test enrols one of its own).
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
-
-@lru_cache
-def password_hash() -> str:
-    return HASHER.hash(PASSWORD)
-
-
-def add_organiser(
-    session: Session,
-    username: str,
-    *,
-    networks: Iterable[Network] = (),
-    is_admin: bool = False,
-    enrolled: bool = True,
-) -> Organiser:
-    """An organiser with PASSWORD and (unless ``enrolled=False``) TOTP_SECRET as factor."""
-    organiser = Organiser(
-        username=username,
-        password_hash=password_hash(),
-        is_admin=is_admin,
-        totp_secret=seal_secret(TOTP_SECRET, key=TEST_SECRET.encode()) if enrolled else None,
-        totp_confirmed=enrolled,
-    )
-    session.add(organiser)
-    session.flush()
-    for network in networks:
-        session.add(OrganiserNetwork(organiser_id=organiser.id, network_id=network.id))
-    session.commit()
-    session.refresh(organiser)
-    return organiser
+__all__ = ["PASSWORD", "TOTP_SECRET", "add_organiser"]  # re-exported for the login tests
 
 
 def totp_code(secret: str = TOTP_SECRET) -> str:

@@ -353,4 +353,4 @@ def test_cli_reset_prints_a_new_factor_once(settings, people):
     assert len(codes) == 10
     with Session(get_engine(settings)) as s:
         entries = [(e.username, e.action) for e in s.exec(select(AuditEntry))]
-    assert ("(command line)", "second factor reset") in entries
+    assert ("cli", "second factor reset") in entries

@@ -61,7 +61,11 @@ def _problem(errors: dict[str, str], choices: list[dict[str, str]] | None = None
         413: {"model": Message, "description": "Body over 16 KiB; not read, nothing stored"},
         415: {"model": Message, "description": "Not JSON (multipart is never accepted)"},
         422: {"model": Problems, "description": "Every bad field, `{field, message}`"},
-        429: {"model": Message, "description": "Rate limit reached; nothing stored"},
+        429: {
+            "model": Message,
+            "description": "Rate limit reached; nothing stored. `Retry-After` says how many "
+            "seconds to wait. Only stored reports count against a link's hourly allowance.",
+        },
     },
 )
 async def create_report(
@@ -87,13 +91,15 @@ async def create_report(
     raw, type_errors = read_report(await request.body())
     if raw is None:
         return _problem(type_errors)
-    if not limits.allow(link_hash=network.link_hash, address=sender):
+    wait = limits.sender_wait(address=sender) or limits.link_wait(link_hash=network.link_hash)
+    if wait:
         return JSONResponse(
             {
-                "detail": "Too many reports from this link just now; nothing was "
-                "stored. Try again later."
+                "detail": "Too many reports just now; nothing was stored. Send it again "
+                f"after {wait} seconds (Retry-After)."
             },
             status_code=429,
+            headers={"Retry-After": str(wait)},
         )
     if type_errors:  # name the other fields' mistakes too, but store nothing
         _, errors = validate_answers(
@@ -106,4 +112,5 @@ async def create_report(
     if outcome.errors or not outcome.stored:
         choices = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
         return _problem(outcome.errors or {"body": "Nothing was stored."}, choices)
+    limits.count_stored(link_hash=network.link_hash)  # only stored reports use the allowance
     return JSONResponse({"status": "stored"}, status_code=201)

@@ -29,6 +29,7 @@ def read_password() -> str:
 def organiser_create(args: argparse.Namespace) -> int:
     from server.networks.links import network_by_slug
     from server.organising.accounts import AccountError, create_organiser
+    from server.organising.audit import CLI
 
     settings = ready()
     with session_scope(settings) as session:
@@ -44,6 +45,8 @@ def organiser_create(args: argparse.Namespace) -> int:
                 session=session,
                 username=args.username,
                 password=password,
+                actor=CLI,
+                day=settings.today(),
                 is_admin=args.admin,
                 networks=networks,
             )
@@ -65,27 +68,23 @@ def _print_factor(factor: Enrolled) -> None:
 
 
 def organiser_reset_factor(args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
-    from server.models import Organiser
-    from server.organising import audit
-    from server.organising.logins import end_all
+    from server.organising.accounts import find_organiser
+    from server.organising.audit import CLI
+    from server.organising.enrolment import replace
 
     settings = ready()
-    name = args.username.strip().lower()
     with session_scope(settings) as session:
-        organiser = session.exec(select(Organiser).where(Organiser.username == name)).first()
+        organiser = find_organiser(session=session, username=args.username)
         if organiser is None:
-            return fail(f"no organiser {name!r}")
-        factor = enrol_now(session=session, organiser=organiser, key=settings.key())
-        ended = end_all(session=session, organiser=organiser)
-        audit.record(
+            return fail(f"no active organiser {args.username!r}")
+        factor = replace(
             session=session,
-            username="(command line)",
-            action="second factor reset",
+            organiser=organiser,
+            key=settings.key(),
+            actor=CLI,
             day=settings.today(),
-            detail=f"{organiser.username} ({ended} sessions ended)",
         )
+        name = organiser.username
     print(f"New second factor for {name!r}; the old app and recovery codes no longer work.")
     _print_factor(factor)
     return 0

@@ -10,11 +10,14 @@ spent (its row deleted) only after the password was also right.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, delete
 
 from server.models import Organiser, RecoveryCode
+from server.organising import audit
 from server.organising import second_factor as factor
+from server.organising.logins import end_all
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,23 @@ def enrol_now(*, session: Session, organiser: Organiser, key: bytes) -> Enrolled
     return Enrolled(
         uri=factor.provisioning_uri(secret, username=organiser.username), recovery_codes=codes
     )
+
+
+def replace(
+    *, session: Session, organiser: Organiser, key: bytes, actor: str, day: date
+) -> Enrolled:
+    """A new factor at once (the command line's reset): the old app and codes stop working,
+    the organiser's sessions end. Audited."""
+    enrolled_now = enrol_now(session=session, organiser=organiser, key=key)
+    ended = end_all(session=session, organiser=organiser)
+    audit.record(
+        session=session,
+        username=actor,
+        action="second factor reset",
+        day=day,
+        detail=f"{organiser.username} ({ended} sessions ended)",
+    )
+    return enrolled_now
 
 
 def offer(*, organiser: Organiser, key: bytes, again: str = "") -> tuple[str, str]:
@@ -117,13 +137,22 @@ def renew_recovery_codes(*, session: Session, organiser: Organiser, key: bytes) 
     return codes
 
 
-def reset(*, session: Session, organiser: Organiser) -> None:
-    """Forget the factor and its codes: the organiser enrols again after their password."""
+def reset(*, session: Session, organiser: Organiser, actor: str, day: date) -> None:
+    """Forget the factor and its codes and end the organiser's sessions: they enrol again
+    after their password. Audited."""
     organiser.totp_secret = None
     organiser.totp_confirmed = False
     session.add(organiser)
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.organiser_id) == organiser.id))
     session.commit()
+    ended = end_all(session=session, organiser=organiser)
+    audit.record(
+        session=session,
+        username=actor,
+        action="second factor reset",
+        day=day,
+        detail=f"{organiser.username} ({ended} sessions ended)",
+    )
 
 
 def recovery_codes_left(*, session: Session, organiser: Organiser) -> int:

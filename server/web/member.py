@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
 from server.intake.accept import accept_report
 from server.intake.fields import CHOICES, MAX_DAYS_BACK, NOTE_MAX_CHARS
-from server.models import Network
 from server.networks.links import network_for_token
 from server.web.templating import templates
 
@@ -51,11 +52,13 @@ def too_large(request: Request) -> Response:
 def _form(
     request: Request,
     *,
-    network: Network,
-    settings,
+    network_name: str,
+    notes_enabled: bool,
+    settings: Settings,
     values=None,
     errors=None,
     place_choices=(),
+    refusal: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     today = settings.today()
@@ -63,14 +66,15 @@ def _form(
         request,
         "member/form.html",
         {
-            "network_name": network.name,
+            "network_name": network_name,
             "action": request.url.path,
             "form_token": formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
             "values": values or {},
             "errors": errors or {},
             "place_choices": place_choices,
-            "notes_enabled": bool(network.public_key),
+            "refusal": refusal or [],
+            "notes_enabled": notes_enabled,
             "note_max": NOTE_MAX_CHARS,
             "today": today.isoformat(),
             "min_day": (today - timedelta(days=MAX_DAYS_BACK)).isoformat(),
@@ -86,7 +90,12 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
-    return _form(request, network=network, settings=settings)
+    return _form(
+        request,
+        network_name=network.name,
+        notes_enabled=bool(network.public_key),
+        settings=settings,
+    )
 
 
 @router.post("/r/{token}")
@@ -106,7 +115,8 @@ async def submit_report(
     if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             errors={"report": TOO_LONG},
             status_code=413,
@@ -124,25 +134,27 @@ async def submit_report(
             ],
             token,
         )
-    if not limits.allow(link_hash=network.link_hash, address=sender):
-        return _refuse(
+    values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
+    burst = limits.sender_wait(address=sender)
+    wait = burst or limits.link_wait(link_hash=network.link_hash)
+    if wait:
+        # Nothing is spent or stored: the same answers come back with a fresh form token.
+        return _form(
             request,
-            429,
-            "Too many reports just now",
-            [
-                "This link has sent a lot of reports in a short time, so we are "
-                "pausing it to stop floods of fake reports.",
-                "Please wait a few minutes and send again. Nothing was saved.",
-            ],
-            token,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
+            settings=settings,
+            values=values,
+            refusal=_wait_lines(wait, sender=bool(burst)),
+            status_code=429,
         )
     today = settings.today()
     spent = formtoken.spend_hash(str(raw.get("form_token", "")), key=settings.key(), today=today)
-    values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
     if spent is None:
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             status_code=422,
@@ -162,14 +174,34 @@ async def submit_report(
     if outcome.errors:
         return _form(
             request,
-            network=network,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
             settings=settings,
             values=values,
             errors=outcome.errors,
             place_choices=outcome.place_choices,
             status_code=422,
         )
+    if outcome.stored:
+        limits.count_stored(link_hash=network.link_hash)
     return RedirectResponse(f"/r/{token}/received", status_code=303)
+
+
+def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
+    minutes = max(1, math.ceil(seconds / 60))
+    when = "about a minute" if minutes == 1 else f"about {minutes} minutes"
+    why = (
+        "You sent several reports very quickly, so we are pausing for a moment to stop "
+        "automatic floods."
+        if sender
+        else "Many reports were sent through this link in the last hour, so it is paused "
+        "for a while to stop floods of fake reports."
+    )
+    return [
+        why,
+        f"Nothing was saved yet. Your answers are kept below: press \u201cSend report\u201d "
+        f"again in {when}.",
+    ]
 
 
 @router.get("/r/{token}/received")
@@ -180,7 +212,12 @@ def receipt(token: str, request: Request, session: SessionDep, settings: Setting
     return templates.TemplateResponse(
         request,
         "member/received.html",
-        {"again": f"/r/{token}", "retention_days": settings.retention_days},
+        {
+            "again": f"/r/{token}",
+            "retention_days": settings.retention_days,
+            "delay_days": settings.delay_days,
+            "noisy": settings.epsilon > 0,
+        },
     )
 
 

@@ -13,12 +13,11 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.config import PROJECT_ROOT
+
 log = logging.getLogger("raidwatch")
 
-CRASH_PAGE = (
-    b"<!doctype html><html lang=en><title>Error</title><h1>Something went wrong</h1>"
-    b"<p>Nothing was saved. Please try again.</p>"
-)
+CRASH_PAGE = (PROJECT_ROOT / "templates" / "errors" / "crashed.html").read_bytes()
 
 
 class HeadAsGet:
