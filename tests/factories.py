@@ -21,6 +21,8 @@ from sqlmodel import Session
 from server.models import Network, Organiser, OrganiserNetwork, Report
 from server.models.tables import COUNTS, RELEASES
 from server.organising.accounts import HASHER
+from server.organising.second_factor import seal_secret
+from tests.conftest import TEST_SECRET
 from tests.synthetic import HACKNEY
 
 
@@ -54,6 +56,8 @@ def submit_form(client: httpx.Client, token: str, **overrides: object) -> httpx.
 
 
 PASSWORD = "a long enough test password"
+# Every test organiser's authenticator secret (unless a test enrols one of its own).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def make_network(session: Session, name: str = "Net", rule: str = "all") -> Network:
@@ -178,9 +182,21 @@ def password_hash() -> str:
 
 
 def add_organiser(
-    session: Session, username: str, *, networks: Iterable[Network] = (), is_admin: bool = False
+    session: Session,
+    username: str,
+    *,
+    networks: Iterable[Network] = (),
+    is_admin: bool = False,
+    enrolled: bool = True,
 ) -> Organiser:
-    organiser = Organiser(username=username, password_hash=password_hash(), is_admin=is_admin)
+    """An organiser with PASSWORD and (unless ``enrolled=False``) TOTP_SECRET as factor."""
+    organiser = Organiser(
+        username=username,
+        password_hash=password_hash(),
+        is_admin=is_admin,
+        totp_secret=seal_secret(TOTP_SECRET, key=TEST_SECRET.encode()) if enrolled else None,
+        totp_confirmed=enrolled,
+    )
     session.add(organiser)
     session.flush()
     for network in networks:

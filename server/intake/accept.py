@@ -19,7 +19,7 @@ from server.intake.coarsen import (
     coarsen_place_text,
     coarsen_point,
 )
-from server.intake.fields import validate_answers
+from server.intake.fields import MISSING, PLACE_MAX_CHARS, validate_answers
 from server.intake.store import create_report
 from server.models import Network
 from server.places.gazetteer import Gazetteer, Place
@@ -54,6 +54,8 @@ def accept_report(
         )
     except PlaceNotFound as not_found:
         errors.setdefault("place", str(not_found))
+    if place is None:  # an acknowledgement must mean a stored report: no place, no report
+        errors.setdefault("place", MISSING["place"])
     if errors or answers is None or place is None:
         return Outcome(errors=errors, place_choices=choices)
     stored = create_report(
@@ -76,8 +78,18 @@ def _coarsen(raw: Mapping[str, object], *, gazetteer: Gazetteer) -> CoarsePlace 
             or not isinstance(lng, int | float)
         ):
             raise PlaceNotFound("Send both lat and lng as numbers, or send place instead.")
-        return coarsen_point(float(lat), float(lng), gazetteer=gazetteer)
-    text = str(raw.get("place") or "").strip()
-    if not text or len(text) > 80:
+        try:
+            point = float(lat), float(lng)
+        except OverflowError:  # a 400-digit integer is a number, but no coordinate
+            raise PlaceNotFound(
+                "lat must be between -90 and 90 and lng between -180 and 180."
+            ) from None
+        return coarsen_point(*point, gazetteer=gazetteer)
+    place = raw.get("place")
+    text = place.strip() if isinstance(place, str) else ""
+    if not text or len(text) > PLACE_MAX_CHARS:
         return None  # the field validator already explained what is wrong
-    return coarsen_place_text(text, gazetteer=gazetteer, choice=str(raw.get("place_choice") or ""))
+    choice = raw.get("place_choice")
+    return coarsen_place_text(
+        text, gazetteer=gazetteer, choice=choice if isinstance(choice, str) else ""
+    )

@@ -177,6 +177,7 @@ from server.models.organisers import (  # noqa: E402  (after the tables they ref
     Organiser,
     OrganiserNetwork,
     OrganiserSession,
+    RecoveryCode,
 )
 
 __all__ = [
@@ -192,6 +193,7 @@ __all__ = [
     "PublicationArea",
     "PublicationRegion",
     "PublishedCount",
+    "RecoveryCode",
     "Release",
     "Report",
     "TrendCount",

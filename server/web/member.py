@@ -17,6 +17,11 @@ from server.networks.links import network_for_token
 from server.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+TOO_LONG = (
+    "What you sent was much longer than a report can be, so it was not read and nothing "
+    "was saved. Fill in the form again; a note can hold at most "
+    f"{NOTE_MAX_CHARS} characters."
+)
 
 
 def not_found(request: Request) -> Response:
@@ -31,6 +36,16 @@ def not_found(request: Request) -> Response:
             ],
         },
         status_code=404,
+    )
+
+
+def too_large(request: Request) -> Response:
+    """A body cut off at its cap while arriving (see server/web/bodies.py)."""
+    return templates.TemplateResponse(
+        request,
+        "member/message.html",
+        {"title": "Your report was too long", "lines": [TOO_LONG]},
+        status_code=413,
     )
 
 
@@ -97,6 +112,15 @@ async def submit_report(
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
+    if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
+        return _form(
+            request,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
+            settings=settings,
+            errors={"report": TOO_LONG},
+            status_code=413,
+        )
     form = await request.form()
     raw = {name: value for name, value in form.items() if isinstance(value, str)}
     if raw.get("website"):

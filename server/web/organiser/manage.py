@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from server.deps import SessionDep, SettingsDep
 from server.intake.sealing import BadKey, key_fingerprint
 from server.networks.links import link_path
-from server.organising import audit
+from server.organising import audit, enrolment
 from server.organising.accounts import (
     AccountError,
     all_networks,
@@ -203,6 +203,24 @@ def toggle_organiser(
         return _back(str(exc), "/organise/organisers")
     return _back(
         f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
+        "/organise/organisers",
+    )
+
+
+@router.post("/organisers/{organiser_id}/second-factor")
+def reset_second_factor(
+    organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+):
+    """Admins: reset a lost second factor (the organiser sets it up again; sessions end)."""
+    _require_admin(active)
+    person = organiser_by_id(session=session, organiser_id=organiser_id)
+    if person is None:
+        raise HTTPException(404)
+    enrolment.reset(
+        session=session, organiser=person, actor=active.organiser.username, day=settings.today()
+    )
+    return _back(
+        f"{person.username} sets up a new authenticator app at the next login.",
         "/organise/organisers",
     )
 
