@@ -55,9 +55,16 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
         }
     },
     responses={
-        201: {"description": "Stored. The body holds no identifier."},
+        201: {
+            "description": "Stored. The body holds no identifier, only `place`: what the "
+            'place was understood as (e.g. "Dalston, Hackney (E8)").'
+        },
         401: {"description": "Missing or unknown member token"},
-        422: {"description": "`detail` lists `{field, message}` for every bad field"},
+        422: {
+            "description": "`detail` lists `{field, message}` for every bad field; a place "
+            "that needs a choice adds `reason` (ambiguous, whole, near_miss, unknown) and "
+            "`choices` (`{key, label}`; send a key back as `place_choice`)"
+        },
         429: {"description": "Rate limit reached; nothing stored"},
     },
 )
@@ -105,7 +112,11 @@ async def create_report(
             {"field": name, "message": message} for name, message in outcome.errors.items()
         ]
         for error in errors:
-            if error["field"] == "place" and outcome.place_choices:
+            if error["field"] == "place" and outcome.place_reason:
+                # No silent guess: an ambiguous name, a whole city or a near miss is
+                # answered with the places to choose from (send one back as place_choice).
+                error["reason"] = outcome.place_reason
                 error["choices"] = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
         return _problem(422, errors)
-    return JSONResponse({"status": "stored"}, status_code=201)
+    understood = outcome.understood.label if outcome.understood else ""
+    return JSONResponse({"status": "stored", "place": understood}, status_code=201)

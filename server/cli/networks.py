@@ -57,6 +57,27 @@ def network_set_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def network_set_area(args: argparse.Namespace) -> int:
+    from server.networks.links import network_by_slug
+    from server.publishing.series import load_gazetteer
+
+    settings = ready()
+    try:
+        area = load_gazetteer(settings).home_area(", ".join(args.area))
+    except ValueError as exc:
+        return fail(str(exc))
+    with session_scope(settings) as session:
+        network = network_by_slug(session=session, slug=args.slug)
+        if network is None:
+            return fail(f"no network {args.slug!r}")
+        network.home_area = area.text
+        session.add(network)
+        session.commit()
+    shown = area.text or "not set"
+    print(f"Home area of {args.slug!r}: {shown} ({len(area.districts)} districts).")
+    return 0
+
+
 def network_keygen(args: argparse.Namespace) -> int:
     from server.intake.sealing import new_keypair
 
@@ -80,7 +101,8 @@ def network_list(args: argparse.Namespace) -> int:
     with session_scope(settings) as session:
         for network in session.exec(select(Network).order_by(Network.slug)):
             notes = "notes on" if network.public_key else "notes off"
-            print(f"{network.slug}\t{network.name}\t{notes}\t{network.counting_rule}")
+            area = network.home_area or "-"
+            print(f"{network.slug}\t{network.name}\t{notes}\t{network.counting_rule}\t{area}")
     return 0
 
 
@@ -122,6 +144,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("slug")
     p.add_argument("pubfile")
     p.set_defaults(handler=network_set_key)
+    p = network.add_parser(
+        "set-area", help="home area that ranks same-named places (e.g. E IG Hackney)"
+    )
+    p.add_argument("slug")
+    p.add_argument(
+        "area", nargs="*", help="postcode areas, districts or council names; none clears it"
+    )
+    p.set_defaults(handler=network_set_area)
     p = network.add_parser(
         "keygen", help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)"
     )

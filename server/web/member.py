@@ -1,4 +1,11 @@
-"""Member pages: the report form and its receipt. Plain HTML forms, no JavaScript (P7)."""
+"""Member pages: the report form, its confirmation step and its receipt. Plain HTML forms,
+no JavaScript (P7).
+
+Sending the form stores nothing: it shows what the answers (above all the place) were
+understood as, with the answers carried in hidden fields and the same one-time form
+token. Only "Send report" on that page stores the report and spends the token, so a
+confirmation page sent twice still stores one report.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
 from server.intake.accept import accept_report
-from server.intake.fields import CHOICES, MAX_DAYS_BACK, NOTE_MAX_CHARS
+from server.intake.fields import CHOICES, FIELDS, MAX_DAYS_BACK, NOTE_MAX_CHARS
 from server.models import Network
 from server.networks.links import network_for_token
 from server.web.templating import templates
@@ -41,7 +48,9 @@ def _form(
     values=None,
     errors=None,
     place_choices=(),
+    choices_legend: str = "Which one did you mean?",
     status_code: int = 200,
+    form_token: str | None = None,
 ) -> Response:
     today = settings.today()
     return templates.TemplateResponse(
@@ -50,11 +59,12 @@ def _form(
         {
             "network_name": network.name,
             "action": request.url.path,
-            "form_token": formtoken.issue(key=settings.key(), today=today),
+            "form_token": form_token or formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
             "values": values or {},
             "errors": errors or {},
             "place_choices": place_choices,
+            "choices_legend": choices_legend,
             "notes_enabled": bool(network.public_key),
             "note_max": NOTE_MAX_CHARS,
             "today": today.isoformat(),
@@ -101,7 +111,8 @@ async def submit_report(
             ],
             token,
         )
-    if not limits.allow(link_hash=network.link_hash, address=sender):
+    confirming = raw.get("confirm") == "yes"
+    if confirming and not limits.allow(link_hash=network.link_hash, address=sender):
         return _refuse(
             request,
             429,
@@ -114,8 +125,9 @@ async def submit_report(
             token,
         )
     today = settings.today()
-    spent = formtoken.spend_hash(str(raw.get("form_token", "")), key=settings.key(), today=today)
-    values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
+    form_token = str(raw.get("form_token", ""))
+    spent = formtoken.spend_hash(form_token, key=settings.key(), today=today)
+    values = {k: v for k, v in raw.items() if k in FIELDS}
     if spent is None:
         return _form(
             request,
@@ -135,8 +147,13 @@ async def submit_report(
         gazetteer=gazetteer,
         today=today,
         spent_token_hash=spent,
+        store=confirming,
     )
     if outcome.errors:
+        legend = {
+            "whole": "Or choose a part:",
+            "near_miss": "Did you mean?",
+        }.get(outcome.place_reason, "Which one did you mean?")
         return _form(
             request,
             network=network,
@@ -144,9 +161,40 @@ async def submit_report(
             values=values,
             errors=outcome.errors,
             place_choices=outcome.place_choices,
+            choices_legend=legend,
             status_code=422,
+            form_token=form_token,
         )
+    if raw.get("confirm") == "edit":  # "Change my answers": back to the form, nothing lost
+        return _form(
+            request,
+            network=network,
+            settings=settings,
+            values=values,
+            place_choices=outcome.place_others,
+            choices_legend="Not the place you meant? Choose another:",
+            form_token=form_token,
+        )
+    if not confirming:
+        return _confirm(request, values=values, outcome=outcome, form_token=form_token)
     return RedirectResponse(f"/r/{token}/received", status_code=303)
+
+
+def _confirm(request: Request, *, values: dict[str, str], outcome, form_token: str) -> Response:
+    """Is this right? The understood place and the answers, to send or to change."""
+    place = outcome.understood
+    return templates.TemplateResponse(
+        request,
+        "member/confirm.html",
+        {
+            "action": request.url.path,
+            "form_token": form_token,
+            "values": values,
+            "place": place,
+            "place_key": place.key if place else "",
+            "choices": CHOICES,
+        },
+    )
 
 
 @router.get("/r/{token}/received")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
-from server.deps import SessionDep, SettingsDep
+from server.deps import GazetteerDep, SessionDep, SettingsDep
 from server.intake.sealing import BadKey, parse_public_key
 from server.models import Network, Organiser, OrganiserNetwork
 from server.networks.links import link_path, rotate_link
@@ -127,6 +127,33 @@ def set_rule(
         detail=f"{network.slug}: {counting_rule}",
     )
     return _back(f"{network.name}: counting rule is now {counting_rule}.")
+
+
+@router.post("/networks/{network_id}/area")
+def set_area(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    gazetteer: GazetteerDep,
+    home_area: str = Form(""),
+):
+    """Set the home area that ranks places of the same name for this network's members."""
+    network = _network(session, active, network_id)
+    try:
+        area = gazetteer.home_area(home_area)
+    except ValueError as exc:
+        return _back(f"{network.name}: home area not changed. {exc}")
+    network.home_area = area.text
+    session.add(network)
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="home area",
+        day=settings.today(),
+        detail=f"{network.slug}: {area.text or '(none)'}",
+    )
+    return _back(f"{network.name}: home area is now {area.text or 'not set'}.")
 
 
 def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
