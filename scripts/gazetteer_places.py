@@ -226,12 +226,28 @@ class Builder:
         return d.lat, d.lng
 
     def naming(self) -> dict[str, set[str]]:
-        """Normalised locality name -> districts whose postal or curated localities name it."""
+        """Normalised locality name -> districts whose postal or curated localities name it.
+
+        A district whose only GeoNames locality is its post town far away ("Sheffield" for
+        Penistone's S36, "Aberdeen" for Stonehaven's AB39) does not make a second place of
+        that name: it is dropped when no town so named lies within SAME_PLACE_KM.
+        """
+        towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for city in self.cities:
+            towns[_norm(city["name"])].append((city["latitude"], city["longitude"]))
+        # A post town is the only locality GeoNames gives for several districts.
+        alone = Counter(_norm(names[0]) for names in self.postal.values() if len(names) == 1)
         found: dict[str, set[str]] = defaultdict(set)
         for source in (self.postal, self.curated):
             for code, names in source.items():
                 for name in names:
-                    found[_norm(name)].add(code)
+                    key = _norm(name)
+                    post_town = len(names) == 1 and alone[key] >= 3
+                    if source is self.postal and post_town and towns.get(key):
+                        at = self._at(code)
+                        if all(km(*at, *town) > SAME_PLACE_KM for town in towns[key]):
+                            continue
+                    found[key].add(code)
         return found
 
     def towns_rows(self) -> list[Row]:
@@ -321,9 +337,22 @@ class Builder:
                 if not targets:
                     raise SystemExit(f"other_languages.csv: no {rec['english']} in {rec['where']}")
                 target = max(targets, key=lambda r: (r.postcodes, r.kind == "council"))
+                # The same place as its English name: every district its namesakes cover.
+                same = [
+                    r
+                    for r in by_name[_norm(rec["english"])]
+                    if km(r.lat, r.lng, target.lat, target.lng) <= SAME_PLACE_KM
+                ]
+                covered = dict.fromkeys(
+                    code for r in [target, *same] for code in r.districts.split()
+                )
                 in_geonames += _norm(rec["name"]) in alternates.get(_norm(rec["english"]), set())
                 context = SEPARATOR.join(part for part in (target.name, target.context) if part)
-                out.append(target._replace(name=rec["name"], context=context, kind="alias"))
+                out.append(
+                    target._replace(
+                        name=rec["name"], context=context, districts=" ".join(covered), kind="alias"
+                    )
+                )
         print(f"other-language names: {len(out)}, of which {in_geonames} also in GeoNames")
         return out
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -52,11 +52,14 @@ __all__ = ["Gazetteer", "HomeArea", "Place", "Resolution", "haversine_km", "norm
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
 NEAREST_KM = 30.0  # farther than this from every district is "outside the area we cover"
-# A match "dominates" when the other places of that name together weigh (in postcodes,
-# i.e. roughly in residents) at most 1/15 of it: then ≥94% of the people living in a place
-# so named live in that one. "Sutton" (the London borough against a Cambridgeshire village)
-# resolves; "Kensington" (London 14:1 Liverpool) and "Newport" are real questions.
+# A match "dominates" its namesakes when it outweighs (in postcodes, i.e. roughly in
+# residents) the next heaviest 15 times over and all the others together 3 times over:
+# then at least three in four people living in a place so named live in that one, and
+# the confirmation page still shows which one was understood, with the others a tap away.
+# "Moss Side" (Manchester, against hamlets near Preston and Nairn) and "Preston" resolve;
+# "Dalston" (Hackney 3:1 Cumbria), "Kensington", "Sutton" and "Newport" are questions.
 DOMINANCE = 15
+SUM_DOMINANCE = 3
 MAX_CHOICES = 8
 MIN_PARTIAL_CHARS = 3
 MAX_INPUT_CHARS = 200  # no place needs more; bounds the work one request can cause
@@ -79,6 +82,7 @@ class Place:
     lng: float
     district: str  # postcode district to store, e.g. "E8" ("" if none within reach)
     whole: bool = False  # a whole city or county: ask which part
+    name: str = ""  # the bare name, for a map label ("Dalston")
 
 
 @dataclass(frozen=True)
@@ -136,10 +140,7 @@ class Gazetteer:
         path = Path(path)
 
         def rows() -> list[Row]:
-            return [
-                Row(r.name, r.lat, r.lng, r.postcodes, r.context, r.districts or (r.name,), r.kind)
-                for r in read_rows(path, "name", "context")
-            ]
+            return read_rows(path, "name", "context")
 
         def res6() -> dict[str, int]:
             counts: Counter[str] = Counter()
@@ -297,7 +298,7 @@ class Gazetteer:
 
     def places_for_labels(self, min_postcodes: int = 2000) -> list[Place]:
         """Towns, cities and councils big enough to label a map, biggest first."""
-        entries = [e for group in self._entries.values() for e in group]
+        entries = [e for group in self._entries.values() for e in group if e.kind != "alias"]
         if any(e.weight for e in entries):  # a CSV without counts labels every row
             entries = [e for e in entries if e.weight >= min_postcodes]
         entries.sort(key=lambda e: (-e.weight, e.key))
@@ -359,7 +360,12 @@ class Gazetteer:
         inside = [e for e in ranked if _inside(e, home)]
         pool = inside or ranked  # the home area narrows the field when it can
         top, rest = pool[0], sum(e.weight for e in pool[1:])
-        if len(pool) == 1 or (top.weight > 0 and top.weight >= DOMINANCE * rest):
+        second = pool[1].weight if len(pool) > 1 else 0
+        if len(pool) == 1 or (
+            top.weight > 0
+            and top.weight >= DOMINANCE * second
+            and top.weight >= SUM_DOMINANCE * rest
+        ):
             place = self._place(top)
             if place.whole:
                 return Resolution(place=None, whole=place, choices=self.parts(place, home))
@@ -374,9 +380,7 @@ class Gazetteer:
         places = places[:MAX_CHOICES]
         seen = Counter(p.label for p in places)
         return tuple(
-            p
-            if seen[p.label] == 1
-            else Place(p.key, f"{p.label} – {p.lat:.1f}, {p.lng:.1f}", p.lat, p.lng, p.district)
+            p if seen[p.label] == 1 else replace(p, label=f"{p.label} – {p.lat:.1f}, {p.lng:.1f}")
             for p in places
         )
 
@@ -392,6 +396,7 @@ class Gazetteer:
             lng=entry.lng,
             district=district,
             whole=self._is_whole(entry),
+            name=entry.name,
         )
 
     def _is_whole(self, entry: Entry) -> bool:
@@ -413,6 +418,7 @@ class Gazetteer:
             lat=row.lat,
             lng=row.lng,
             district=code,
+            name=code,
         )
 
     def _district_label(self, code: str) -> str:

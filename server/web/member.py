@@ -140,6 +140,8 @@ async def submit_report(
                 "Check your answers and press \u201cSend report\u201d again."
             },
         )
+    if raw.get("confirm") == "edit":  # understood afresh, so the other places are offered
+        raw = {k: v for k, v in raw.items() if k != "place_choice"}
     outcome = accept_report(
         session=session,
         network=network,
