@@ -561,3 +561,94 @@ def test_from_csv_with_context_column(tmp_path: Path) -> None:
     assert labels == ["Springfield, Illinois", "Springfield, Massachusetts"]
     place = gazetteer.resolve("Springfield, Massachusetts").place
     assert place is not None and place.key == "place:springfield-massachusetts"
+
+
+# -- places people type (issue 10) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def east_london(uk: Gazetteer):  # type: ignore[no-untyped-def]
+    return uk.home_area("E, IG, RM, Hackney")
+
+
+def test_dalston_is_hackney_first_and_never_silently_cumbria(uk: Gazetteer, east_london) -> None:
+    asked = uk.resolve("Dalston")
+    assert asked.place is None
+    assert [c.label for c in asked.choices] == [
+        "Dalston, Hackney, London (E8)",
+        "Dalston, Cumbria, England (CA5)",
+    ]
+    home = uk.resolve("Dalston", east_london)
+    assert home.place is not None and home.place.label == "Dalston, Hackney (E8)"
+    assert [o.district for o in home.others] == ["CA5"]  # still offered, one tap away
+
+
+@pytest.mark.parametrize(
+    "text, district",
+    [
+        ("Moss Side", "M16"),
+        ("Govanhill", "G42"),
+        ("Sparkbrook", "B11"),
+        ("Harehills", "LS8"),
+        ("East Ham", "E6"),
+        ("Forest Gate", "E7"),
+        ("Belfast BT1", "BT1"),
+        ("BT1 Belfast", "BT1"),
+        ("Newport Wales", "NP20"),
+        ("Newport, Cymru", "NP20"),
+        ("Newport Isle of Wight", "PO30"),
+        ("Dalston E8", "E8"),
+        ("Moss Side Manchester", "M16"),
+        ("Casnewydd", "NP20"),
+        ("Inbhir Nis", "IV2"),
+        ("Doire", "BT47"),
+        ("Beal Feirste BT7", "BT7"),
+    ],
+)
+def test_neighbourhoods_and_combinations_resolve(uk: Gazetteer, text: str, district: str) -> None:
+    place = uk.resolve(text).place
+    assert place is not None, uk.resolve(text)
+    assert place.district == district
+
+
+@pytest.mark.parametrize(
+    "text, name", [("London", "London"), ("Manchester", "Manchester"), ("Caerdydd", "Caerdydd")]
+)
+def test_a_whole_city_asks_which_part(uk: Gazetteer, text: str, name: str) -> None:
+    resolution = uk.resolve(text)
+    assert resolution.place is None and resolution.whole is not None
+    assert resolution.whole.name == name and resolution.whole.whole
+    assert not resolution.choices  # no home area: nothing to narrow the parts with
+
+
+def test_a_whole_city_offers_the_home_areas_parts(uk: Gazetteer) -> None:
+    parts = uk.resolve("London", uk.home_area("E8, E5, N16")).choices
+    assert [p.district for p in parts] == ["E5", "E8", "N16"]
+    manchester = uk.resolve("Manchester").whole
+    assert manchester is not None
+    example, _, district = uk.example_part(manchester).rpartition(" or ")
+    assert example and district in uk.by_key(manchester.key).district + " M1 M2 M3 M4 M15"  # type: ignore[union-attr]
+
+
+def test_near_misses_get_did_you_mean(uk: Gazetteer) -> None:
+    hackny = uk.resolve("Hackny")
+    assert hackny.place is None and not hackny.choices
+    assert hackny.suggestions[0].label == "Hackney, London (E8)"
+    assert uk.resolve("Govanhil").suggestions[0].district == "G42"
+    assert not uk.resolve("Xq").suggestions  # too short to guess at
+
+
+def test_home_area_parsing(uk: Gazetteer) -> None:
+    area = uk.home_area(" e ; IG1,hackney,  M14 ")
+    assert area.text == "E, IG1, hackney, M14"
+    assert {"E8", "E17", "IG1", "M14", "N16"} <= area.districts
+    assert "IG2" not in area.districts and "M15" not in area.districts
+    assert not uk.home_area("")
+    with pytest.raises(ValueError, match="Atlantis, QQ"):
+        uk.home_area("E, Atlantis, QQ")
+
+
+def test_labels_name_a_town_and_county_not_a_council(uk: Gazetteer) -> None:
+    labels = [c.label for c in uk.resolve("Newport").choices]
+    assert "Newport, Shropshire, England (TF10)" in labels
+    assert not any(council in " ".join(labels) for council in ("Uttlesford", "Telford and"))
