@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +22,7 @@ from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
 from server.web.organiser import dashboard, login, manage, moderation
 from server.web.organiser.auth import CsrfFailed, LoginRequired
 from server.web.organiser.pages import organiser_error
+from server.web.templating import templates
 from server.web.vendor import mount_vendor
 
 log = logging.getLogger("raidwatch")
@@ -66,11 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed):
-        return HTMLResponse(
-            "<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
-            "is out of date. Go back, reload the page and try again.</p>",
-            status_code=403,
-        )
+        return templates.TemplateResponse(request, "errors/refused.html", {}, status_code=403)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -106,10 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def crashed(request: Request, exc: Exception):
         # Log the exception type only: a traceback's locals or message could hold answers.
         log.error("unhandled %s", type(exc).__name__)
-        return HTMLResponse(
-            "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
-            "<p>Nothing was saved. Please try again.</p>",
-            status_code=500,
-        )
+        return templates.TemplateResponse(request, "errors/crashed.html", {}, status_code=500)
 
     return app

@@ -12,10 +12,9 @@ import base64
 import hashlib
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -28,12 +27,11 @@ from server.models import AuditEntry, Network, Organiser, OrganiserSession, Repo
 from server.organising import logins
 from server.organising.accounts import create_organiser
 from tests.conftest import PG_URL
+from tests.factories import PASSWORD, add_organiser, add_report, make_network, storage_cell
 from tests.organisers import (
-    PASSWORD,
     THROTTLED_MESSAGE,
     WRONG_MESSAGE,
     Route,
-    add_organiser,
     csrf_token,
     database_text,
     log_in,
@@ -42,14 +40,7 @@ from tests.organisers import (
     registered_routes,
     snapshot,
 )
-from tests.synthetic import (
-    DENSE,
-    add_report,
-    cli_env,
-    make_network,
-    publishing_settings,
-    storage_cell,
-)
+from tests.synthetic import DENSE, RAIDWATCH, cli_env
 
 ATTEMPTS = 3
 ORGANISER_PREFIXES = ("/organise", "/logout")
@@ -70,18 +61,14 @@ PUBLIC = {
 ID_PARAMS = {"network_id", "report_id", "organiser_id"}
 
 
-@pytest.fixture
-def pub(settings, tmp_path):
-    return publishing_settings(
-        settings, tmp_path, login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0
-    )
+pytestmark = pytest.mark.pub(login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0)
 
 
-@pytest.fixture
-def app(pub):  # overrides conftest's: the live server runs on the synthetic gazetteer
-    from server.app import create_app
-
-    return create_app(pub)
+def moderated_day(pub) -> date:  # type: ignore[no-untyped-def]
+    """Last Sunday: its week has closed and, published no later than the Monday after, is
+    not released, so its reports are open to moderation whatever day the tests run."""
+    today = pub.today()
+    return today - timedelta(days=today.isoweekday())
 
 
 @dataclass
@@ -98,7 +85,7 @@ class World:
 @pytest.fixture
 def world(session: Session, pub) -> World:
     alpha, bravo = make_network(session, "Network Alpha"), make_network(session, "Network Bravo")
-    day = pub.today() - timedelta(days=1)  # a week not released yet: open to moderation
+    day = moderated_day(pub)
     alpha_report = add_report(session, alpha, day=day, setting="home")
     bravo_report = add_report(
         session, bravo, day=day, setting="street", cell=storage_cell(DENSE[1])
@@ -438,7 +425,7 @@ def test_another_sessions_csrf_token_is_refused(clients, world, pub):
 def test_no_get_request_changes_anything(clients, world, pub, live_server):
     from server.publishing.jobs import publish_and_draw
 
-    publish_and_draw(settings=pub, as_of=pub.today())
+    publish_and_draw(settings=pub, as_of=moderated_day(pub) + timedelta(days=1))
     client = logged_in(clients(), "root-admin")
     routes = _organiser_routes(live_server.app)
     readable = {route.path for route in routes if route.method == "GET"}
@@ -513,7 +500,12 @@ def test_an_admin_cannot_disable_themselves(clients, world, pub):
 
 def test_passwords_are_hashed_with_argon2id(session, world, clients):
     person = create_organiser(
-        session=session, username="Carol", password=PASSWORD, networks=[world.alpha]
+        session=session,
+        username="Carol",
+        password=PASSWORD,
+        actor="root-admin",
+        day=date(2026, 1, 5),
+        networks=[world.alpha],
     )
     assert person.username == "carol" and person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
@@ -522,7 +514,7 @@ def test_passwords_are_hashed_with_argon2id(session, world, clients):
 
 def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "organiser", "create", *argv],
+        [*RAIDWATCH, "organiser", "create", *argv],
         input=password + "\n",
         capture_output=True,
         text=True,
@@ -574,7 +566,9 @@ def test_route_crawl_every_organiser_route_refuses_an_anonymous_request(
 ):
     from server.publishing.jobs import publish_and_draw
 
-    publish_and_draw(settings=pub, as_of=pub.today())  # so maps and exports exist
+    publish_and_draw(
+        settings=pub, as_of=moderated_day(pub) + timedelta(days=1)
+    )  # so maps and exports exist
     routes = _organiser_routes(live_server.app)
     before = snapshot(pub)
     strangers = {
@@ -617,7 +611,7 @@ def test_route_crawl_an_organiser_cannot_reach_another_networks_data(
 ):
     from server.publishing.jobs import publish_and_draw
 
-    publish_and_draw(settings=pub, as_of=pub.today())
+    publish_and_draw(settings=pub, as_of=moderated_day(pub) + timedelta(days=1))
     alice = logged_in(clients(), "alice-of-alpha")
     token = csrf_token(alice)
     form = {**_form(pub), "csrf_token": token}

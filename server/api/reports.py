@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -12,8 +12,14 @@ from pydantic import BaseModel, Field
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake.accept import accept_report
 from server.networks.links import network_for_token
+from server.vocabulary import Choice, Detained, Officers, Setting, Source, TimeOfDay, Vehicles
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+
+def _one_of(choice: type[Choice]) -> Any:
+    # The body is validated by `intake.fields` (as the form is); this model documents it.
+    return Field(json_schema_extra={"enum": list(choice.labels())})
 
 
 class ReportIn(BaseModel):
@@ -22,15 +28,15 @@ class ReportIn(BaseModel):
     occurred_on: date = Field(
         description="The day it happened; not in the future, at most 30 days back"
     )
-    time_of_day: Literal["night", "morning", "afternoon", "evening", "unknown"]
+    time_of_day: str = _one_of(TimeOfDay)
     place: str | None = Field(None, description="Postcode district, full postcode or place name")
     lat: float | None = None
     lng: float | None = None
-    setting: Literal["home", "workplace", "street", "transport", "reporting_centre", "other"]
-    officers: Literal["1-2", "3-5", "6-10", "11+", "unknown"]
-    vehicles: Literal["0", "1", "2-3", "4+", "unknown"]
-    detained: Literal["none_seen", "1", "2-5", "6+", "unknown"]
-    source: Literal["saw_it", "told_by_witness", "online"]
+    setting: str = _one_of(Setting)
+    officers: str = _one_of(Officers)
+    vehicles: str = _one_of(Vehicles)
+    detained: str = _one_of(Detained)
+    source: str = _one_of(Source)
     note: str | None = Field(None, description="Sealed to the network's key; only if it has one")
     place_choice: str | None = Field(None, description="A `key` from an ambiguous-place error")
 
@@ -65,7 +71,10 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
             "that needs a choice adds `reason` (ambiguous, whole, near_miss, unknown) and "
             "`choices` (`{key, label}`; send a key back as `place_choice`)"
         },
-        429: {"description": "Rate limit reached; nothing stored"},
+        429: {
+            "description": "Rate limit reached; nothing stored. `Retry-After` says how many "
+            "seconds to wait. Only stored reports count against a link's hourly allowance."
+        },
     },
 )
 async def create_report(
@@ -93,13 +102,15 @@ async def create_report(
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
     if not isinstance(raw, dict):
         return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
-    if not limits.allow(link_hash=network.link_hash, address=sender):
+    wait = limits.sender_wait(address=sender) or limits.link_wait(link_hash=network.link_hash)
+    if wait:
         return JSONResponse(
             {
-                "detail": "Too many reports from this link just now; nothing was "
-                "stored. Try again later."
+                "detail": "Too many reports just now; nothing was stored. Send it again "
+                f"after {wait} seconds (Retry-After)."
             },
             status_code=429,
+            headers={"Retry-After": str(wait)},
         )
     unknown = sorted(set(raw) - set(ReportIn.model_fields))
     if unknown:
@@ -118,5 +129,7 @@ async def create_report(
                 error["reason"] = outcome.place_reason
                 error["choices"] = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
         return _problem(422, errors)
+    if outcome.stored:
+        limits.count_stored(link_hash=network.link_hash)
     understood = outcome.understood.label if outcome.understood else ""
     return JSONResponse({"status": "stored", "place": understood}, status_code=201)

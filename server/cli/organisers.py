@@ -26,6 +26,7 @@ def read_password() -> str:
 def organiser_create(args: argparse.Namespace) -> int:
     from server.networks.links import network_by_slug
     from server.organising.accounts import AccountError, create_organiser
+    from server.organising.audit import CLI
 
     settings = ready()
     with session_scope(settings) as session:
@@ -41,6 +42,8 @@ def organiser_create(args: argparse.Namespace) -> int:
                 session=session,
                 username=args.username,
                 password=password,
+                actor=CLI,
+                day=settings.today(),
                 is_admin=args.admin,
                 networks=networks,
             )

@@ -19,6 +19,7 @@ from server.intake.coarsen import (
     CoarsePlace,
     PlaceAmbiguous,
     PlaceNotFound,
+    coarsen_place,
     coarsen_point,
 )
 from server.intake.fields import validate_answers
@@ -65,10 +66,7 @@ def accept_report(
             outcome.understood = gazetteer.by_key(f"district:{place.district}")
         elif understood := _understand(raw, gazetteer=gazetteer, network=network):
             outcome.understood, outcome.place_others = understood.place, understood.others
-            chosen = understood.place
-            place = coarsen_point(
-                chosen.lat, chosen.lng, gazetteer=gazetteer, district=chosen.district
-            )
+            place = coarsen_place(understood.place, gazetteer=gazetteer)
     except PlaceTooWide as wide:
         errors["place"], outcome.place_choices, outcome.place_reason = (
             wide.message,

@@ -10,52 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from server.vocabulary import CHOICE_FIELDS
+
 MAX_DAYS_BACK = 30
 NOTE_MAX_CHARS = 1000
 
-# Each choice field: value -> label shown on the form (plain words, short).
+# Each choice field: value -> label shown on the form (see `server.vocabulary`).
 CHOICES: dict[str, dict[str, str]] = {
-    "time_of_day": {
-        "night": "Night (midnight to 6am)",
-        "morning": "Morning (6am to noon)",
-        "afternoon": "Afternoon (noon to 6pm)",
-        "evening": "Evening (6pm to midnight)",
-        "unknown": "I don't know",
-    },
-    "setting": {
-        "home": "A home",
-        "workplace": "A workplace",
-        "street": "In the street",
-        "transport": "Bus, train or station",
-        "reporting_centre": "Reporting centre",
-        "other": "Somewhere else",
-    },
-    "officers": {
-        "1-2": "1 or 2",
-        "3-5": "3 to 5",
-        "6-10": "6 to 10",
-        "11+": "11 or more",
-        "unknown": "I don't know",
-    },
-    "vehicles": {
-        "0": "None",
-        "1": "1",
-        "2-3": "2 or 3",
-        "4+": "4 or more",
-        "unknown": "I don't know",
-    },
-    "detained": {
-        "none_seen": "I saw nobody taken",
-        "1": "1 person",
-        "2-5": "2 to 5 people",
-        "6+": "6 or more",
-        "unknown": "I don't know",
-    },
-    "source": {
-        "saw_it": "I saw it",
-        "told_by_witness": "Someone who saw it told me",
-        "online": "I saw it online",
-    },
+    name: choice.labels() for name, choice in CHOICE_FIELDS.items()
 }
 
 MISSING = {

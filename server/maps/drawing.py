@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from server.config import Settings
+from server.db import get_engine
 from server.maps.outline import land_outline
 from server.maps.render import render_map
 from server.places.gazetteer import Gazetteer
@@ -99,9 +100,14 @@ def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
 def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:
     """Draw every map from the current releases; returns the files written."""
     gazetteer = gazetteer or load_gazetteer(settings)
-    views = {window: load_view(settings=settings, window=window) for window in WINDOWS}
-    if any(view is None for view in views.values()):
-        return []  # nothing released yet
+    with get_engine(settings).connect() as conn:
+        views = {window: load_view(conn=conn, window=window, k=settings.k) for window in WINDOWS}
+        if any(view is None for view in views.values()):
+            return []  # nothing released yet
+        weeks = reversed(views[12].weeks)  # type: ignore[union-attr]
+        singles = [
+            (week, load_view(conn=conn, window=1, k=settings.k, ending=week)) for week in weeks
+        ]
     land, labels = _land(gazetteer), _labels(gazetteer)
     written = []
     for window, view in views.items():
@@ -116,11 +122,11 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             tile_url=settings.tile_url,
             labels=labels,
             outline=land,
+            noisy=view.noise != "none",
         )
         written.append(_write(settings, f"window-{window}", html))
     weekly = []
-    for week in reversed(views[12].weeks):  # type: ignore[union-attr]
-        one = load_view(settings=settings, window=1, ending=week)
+    for week, one in singles:
         if one is not None:
             weekly.append((week, as_frame(one)))
     if weekly:
@@ -132,6 +138,7 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             weeks=weekly[1:],
             labels=labels,
             outline=land,
+            noisy=views[12].noise != "none",  # type: ignore[union-attr]
         )
         written.append(_write(settings, "weekly", html))
     log.info("drew %d maps", len(written))

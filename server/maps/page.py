@@ -58,10 +58,19 @@ NOTHING_YET = (
     "the publication floor in this window.</p>"
 )
 NOTE = "Noisy counts of incidents. Areas below the floor are merged into a region or hidden."
+NOTE_EXACT = (
+    "Exact counts of incidents: no noise was added (ε = 0). Areas below the floor are "
+    "merged into a region or hidden."
+)
 
 
 def panels(
-    *, title: str, subtitle: str, empty: bool, legends: list[tuple[str, list[tuple[str, str]]]]
+    *,
+    title: str,
+    subtitle: str,
+    empty: bool,
+    legends: list[tuple[str, list[tuple[str, str]]]],
+    noisy: bool = True,
 ) -> str:
     """Title box and one legend per switchable layer (the first one visible)."""
     head = (
@@ -82,7 +91,7 @@ def panels(
             f'<p class="rw-layer">{escape(layer)}</p><ul>{items}'
             '</ul><p class="rw-key"><span class="rw-sw"></span>area'
             '<span class="rw-sw rw-sw-region"></span>merged region</p>'
-            f'<p class="rw-note">{NOTE}</p></div>'
+            f'<p class="rw-note">{NOTE if noisy else NOTE_EXACT}</p></div>'
         )
     return head + "".join(boxes)
 

@@ -106,8 +106,11 @@ class Release(SQLModel, table=True):
     delay_days: int
     published_on: date
     national_total: int  # sum of the noisy area counts
-    late_total: int  # reports that arrived for weeks already released
+    # Noisy count of incidents known only from reports that arrived after their own week was
+    # released (each counted once, ever); 0 and not published when late_epsilon is 0.
+    late_total: int
     trend_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    late_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class PublishedCount(SQLModel, table=True):
@@ -133,7 +136,8 @@ class TrendCount(SQLModel, table=True):
 
 
 class BudgetLedger(SQLModel, table=True):
-    """Privacy budget spent per week; the unique week makes a second noising impossible."""
+    """Privacy budget spent per week: everything its release noised (areas, trend lines, the
+    late total). The unique week makes a second noising impossible."""
 
     __tablename__ = "budget_ledger"
     __table_args__ = NO_ROWID

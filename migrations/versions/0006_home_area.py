@@ -1,7 +1,7 @@
 """networks: home area (postcode areas, districts, councils) that ranks place names
 
-Revision ID: 0005_home_area
-Revises: 0004
+Revision ID: 0006_home_area
+Revises: 0005_late_epsilon
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0005_home_area'
-down_revision = '0004'
+revision = '0006_home_area'
+down_revision = '0005_late_epsilon'
 branch_labels = None
 depends_on = None
 
