@@ -47,12 +47,37 @@ def form_token(html: str) -> str:
     return match.group(1)
 
 
-def submit_form(client: httpx.Client, token: str, **overrides: object) -> httpx.Response:
+def preview_form(client: httpx.Client, token: str, **overrides: object) -> httpx.Response:
+    """Fill the form and send it: the answer is the confirmation page (or the form again)."""
     page = client.get(f"/r/{token}")
     assert page.status_code == 200
     data = {k: str(v) for k, v in answers(**overrides).items()}
     data["form_token"] = form_token(page.text)
     return client.post(f"/r/{token}", data=data)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """What the confirmation page carries back: every hidden input, as sent."""
+    import html as markup
+
+    return {
+        name: markup.unescape(value)
+        for name, value in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    }
+
+
+def confirm(client: httpx.Client, token: str, page: httpx.Response) -> httpx.Response:
+    """Press "Send report" on a confirmation page."""
+    assert page.status_code == 200 and 'name="confirm" value="yes"' in page.text, page.text
+    return client.post(f"/r/{token}", data={**hidden_fields(page.text), "confirm": "yes"})
+
+
+def submit_form(client: httpx.Client, token: str, **overrides: object) -> httpx.Response:
+    """Fill the form, send it and, if it is understood, confirm it (the member's two taps)."""
+    page = preview_form(client, token, **overrides)
+    if page.status_code != 200:
+        return page  # the form again, with errors
+    return confirm(client, token, page)
 
 
 PASSWORD = "a long enough test password"

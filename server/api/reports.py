@@ -28,10 +28,16 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 TOKEN_MAX = 64  # tokens are 22 characters; anything much longer is not one
 
 
-def _problem(errors: dict[str, str], choices: list[dict[str, str]] | None = None) -> JSONResponse:
+def _problem(
+    errors: dict[str, str], choices: list[dict[str, str]] | None = None, reason: str = ""
+) -> JSONResponse:
     detail: list[dict[str, Any]] = []
     for name, message in errors.items():
         item: dict[str, Any] = {"field": name, "message": message}
+        # No silent guess: an ambiguous name, a whole city or a near miss is answered with
+        # the places to choose from (send one back as place_choice).
+        if name == "place" and reason:
+            item["reason"] = reason
         if name == "place" and choices:
             item["choices"] = choices
         detail.append(item)
@@ -55,12 +61,20 @@ def _problem(errors: dict[str, str], choices: list[dict[str, str]] | None = None
         }
     },
     responses={
-        201: {"description": "Stored, exactly once. The body holds no identifier."},
+        201: {
+            "description": "Stored, exactly once. The body holds no identifier, only `place`: "
+            'what the place was understood as (e.g. "Dalston, Hackney (E8)").'
+        },
         401: {"model": Message, "description": "Missing or unknown member token"},
         403: {"model": Message, "description": "Sent by a page of another site"},
         413: {"model": Message, "description": "Body over 16 KiB; not read, nothing stored"},
         415: {"model": Message, "description": "Not JSON (multipart is never accepted)"},
-        422: {"model": Problems, "description": "Every bad field, `{field, message}`"},
+        422: {
+            "model": Problems,
+            "description": "`detail` lists `{field, message}` for every bad field; a place "
+            "that needs a choice adds `reason` (ambiguous, whole, near_miss, unknown) and "
+            "`choices` (`{key, label}`; send a key back as `place_choice`)",
+        },
         429: {
             "model": Message,
             "description": "Rate limit reached; nothing stored. `Retry-After` says how many "
@@ -111,6 +125,9 @@ async def create_report(
     )
     if outcome.errors or not outcome.stored:
         choices = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
-        return _problem(outcome.errors or {"body": "Nothing was stored."}, choices)
+        return _problem(
+            outcome.errors or {"body": "Nothing was stored."}, choices, outcome.place_reason
+        )
     limits.count_stored(link_hash=network.link_hash)  # only stored reports use the allowance
-    return JSONResponse({"status": "stored"}, status_code=201)
+    understood = outcome.understood.label if outcome.understood else ""
+    return JSONResponse({"status": "stored", "place": understood}, status_code=201)

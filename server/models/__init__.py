@@ -27,6 +27,8 @@ class Network(SQLModel, table=True):
     link_hash: str = Field(max_length=64, unique=True, index=True)  # HMAC-SHA256 hex of the token
     public_key: str | None = Field(default=None, max_length=64)  # base64 X25519 key for notes
     counting_rule: str = Field(default="all", max_length=32)  # all | confirmed_or_corroborated
+    # Postcode areas, districts and councils ("E, IG, Hackney") that rank same-named places.
+    home_area: str = Field(default="", max_length=400)
     active: bool = True
 
 
