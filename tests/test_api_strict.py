@@ -290,3 +290,21 @@ def valid_choices(name: str) -> set[str]:
     from server.intake.fields import CHOICES
 
     return set(CHOICES[name])
+
+
+def test_openapi_has_the_bearer_scheme_and_a_body_for_every_status(live_server):
+    with live_server.client() as client:
+        spec = client.get("/api/v1/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["memberToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The member link's token: the part after `/r/` in the link.",
+    }
+    operation = spec["paths"]["/api/v1/reports"]["post"]
+    assert operation["security"] == [{"memberToken": []}]
+    for status in ("201", "401", "403", "413", "415", "422", "429"):
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        assert "$ref" in schema, status
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["additionalProperties"] is False
+    assert body["properties"]["place"]["maxLength"] == 80
