@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(30, ge=1)
     session_absolute_hours: int = Field(12, ge=1)
     login_attempts_per_username: int = Field(5, ge=1)  # failures per 15 minutes
+    # Per (hashed) client address, per hour; 0 = off. Only meaningful when the address is
+    # the client's: no proxy, or a proxy listed in trusted_proxies that forwards it.
+    login_attempts_per_address: int = Field(30, ge=0)
+    login_concurrency: int = Field(2, ge=1)  # argon2id checks at once (64 MiB each)
+    # Addresses (or CIDR ranges, comma-separated) whose X-Forwarded-For/-Proto are believed;
+    # empty: forwarded headers are ignored from everyone.
+    trusted_proxies: str = ""
     secure_cookies: bool | None = None  # default: on unless serving plain http on loopback
 
     @model_validator(mode="after")
