@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,13 +16,12 @@ from server.maps.assets import mount_assets
 from server.organising.throttle import LoginThrottle
 from server.places.gazetteer import Gazetteer
 from server.web import member
+from server.web.crashes import CrashBarrier
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
 from server.web.organiser import dashboard, login, manage, moderation
 from server.web.organiser.auth import CsrfFailed, LoginRequired
 from server.web.organiser.pages import organiser_error
 from server.web.vendor import mount_vendor
-
-log = logging.getLogger("raidwatch")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle(
         per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage
     )
+    app.add_middleware(CrashBarrier)  # inside SecurityHeaders, so the 500 page gets them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
     mount_assets(app)
@@ -102,14 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": fields}, status_code=422)
 
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception):
-        # Log the exception type only: a traceback's locals or message could hold answers.
-        log.error("unhandled %s", type(exc).__name__)
-        return HTMLResponse(
-            "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
-            "<p>Nothing was saved. Please try again.</p>",
-            status_code=500,
-        )
+    # Unhandled exceptions: `CrashBarrier` answers 500 and logs the type only. (Starlette
+    # re-raises after an `Exception` handler, so such a handler would not stop the traceback.)
 
     return app

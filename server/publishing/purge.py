@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from server.config import Settings
 from server.db import get_engine
+from server.logs import about
 from server.models import Release, Report
 from server.weeks import iso_week, week_end, week_start
 
@@ -55,6 +56,6 @@ def purge(*, settings: Settings, as_of: date) -> int:
                 )
             )
             deleted += int(result.rowcount or 0)
-    if deleted:
-        log.info("purged %d report(s) of %d expired week(s)", deleted, len(weeks))
+    if deleted:  # an order of magnitude only: exact raw counts are not published
+        log.info("purged %s report(s) of %d expired week(s)", about(deleted), len(weeks))
     return deleted

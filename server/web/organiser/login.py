@@ -83,6 +83,7 @@ def login(
         organiser=organiser,
         idle_seconds=settings.session_idle_minutes * 60,
         absolute_seconds=settings.session_absolute_hours * 3600,
+        window_seconds=settings.mix_window_minutes * 60,
     )
     audit.record(session=session, username=organiser.username, action="login", day=settings.today())
     response = RedirectResponse("/organise", status_code=303)
