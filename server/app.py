@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -24,10 +27,21 @@ from server.web.organiser.pages import organiser_error
 from server.web.vendor import mount_vendor
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, on_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
+    """The app; `on_shutdown` runs when the server stops gracefully (before it exits)."""
     settings = settings or get_settings()
     configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="raidwatch",
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",

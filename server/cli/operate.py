@@ -23,28 +23,29 @@ def serve(args: argparse.Namespace) -> int:
     from server.housekeeping.jobs import every_window
     from server.logs import UVICORN_LOG_CONFIG
     from server.publishing.jobs import publish_and_purge
-    from server.scheduler import start_scheduler, stop_scheduler
+    from server.scheduler import Scheduler, start_scheduler, stop_scheduler
 
     settings = ready()
-    app = create_app(settings)
-    scheduler = None
-    if settings.scheduler:
-        scheduler = start_scheduler(app, daily_jobs=[publish_and_purge], window_jobs=[every_window])
-    print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
-    try:
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            access_log=False,
-            log_config=UVICORN_LOG_CONFIG,
-            server_header=False,
-            date_header=False,
-        )
-    finally:
+    scheduler: Scheduler | None = None
+
+    def shut_down() -> None:  # uvicorn's graceful stop, before it re-raises SIGTERM
         if scheduler is not None:
             stop_scheduler(scheduler)
         leave_nothing_behind(settings)
+
+    app = create_app(settings, on_shutdown=shut_down)
+    if settings.scheduler:
+        scheduler = start_scheduler(app, daily_jobs=[publish_and_purge], window_jobs=[every_window])
+    print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_config=UVICORN_LOG_CONFIG,
+        server_header=False,
+        date_header=False,
+    )
     return 0
 
 
