@@ -118,7 +118,7 @@ def test_P2_arrival_order_is_not_recoverable_after_housekeeping(
         shutil.rmtree(copy.parent)
 
     code, out, _ = run_cli(monkeypatch, capsys, settings, "purge")
-    assert code == 0 and "re-mixed" in out
+    assert code == 0
 
     if PG_URL:
         after = postgresql_order(settings, ids)
@@ -137,6 +137,7 @@ def test_P2_arrival_order_is_not_recoverable_after_housekeeping(
         assert abs(after["file"]) < MAX_TAU_AFTER
         assert abs(after["file_within_pages"]) < MAX_TAU_AFTER
     assert len(table_rows(settings, "SELECT id FROM reports")) == REPORTS  # nothing lost
+    assert "re-mixed" in out
 
 
 def raw_pages(settings, table: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -171,9 +172,9 @@ def test_P5_purged_reports_leave_nothing_in_the_file_its_wal_or_dead_tuples(
     run_cli(monkeypatch, capsys, pub, "publish", "--as-of", "2026-03-18")
     assert NOTE_CANARY in stored_bytes(pub)  # the search can find it while it is kept
     code, out, _ = run_cli(monkeypatch, capsys, pub, "purge", "--as-of", "2026-05-01")
-    assert code == 0 and out.startswith("deleted 1-9 raw report(s)")
-    assert table_rows(pub, "SELECT count(*) FROM reports") == [(0,)]
+    assert code == 0 and table_rows(pub, "SELECT count(*) FROM reports") == [(0,)]
     assert NOTE_CANARY not in stored_bytes(pub)
+    assert out.startswith("deleted 1-9 raw report(s)")  # no exact raw count is printed
 
 
 def test_P5_purge_as_of_a_later_day_drops_sessions_tokens_and_old_audit_entries(

@@ -73,15 +73,21 @@ def _sqlite_snapshot(engine: Engine) -> bytes:
     try:
         with engine.connect() as conn:
             conn.connection.driver_connection.backup(memory)  # type: ignore[union-attr]
-        return memory.serialize()
+        return _rollback_journal_header(memory.serialize())
     finally:
         memory.close()
+
+
+def _rollback_journal_header(data: bytes) -> bytes:
+    """Mark a database image as not WAL (header bytes 18-19), so it opens from memory or
+    as a lone file with any sqlite3 tool; the live database sets WAL again on connect."""
+    return data[:18] + b"\x01\x01" + data[20:]
 
 
 def _sqlite_restore(engine: Engine, data: bytes) -> None:
     memory = sqlite3.connect(":memory:")
     try:
-        memory.deserialize(data)
+        memory.deserialize(_rollback_journal_header(data))
         with engine.connect() as conn:
             memory.backup(conn.connection.driver_connection)  # type: ignore[arg-type]
     finally:
