@@ -33,7 +33,9 @@ def housekeep(*, settings: Settings, as_of: date, form_tokens: bool = True) -> H
     `as_of` moves retention in time (`purge --as-of`); sessions expire by the later of now
     and the start of that day.
     """
-    reports = purge(settings=settings, as_of=as_of)
+    engine = get_engine(settings)
+    with engine.begin() as conn:
+        reports = purge(conn=conn, as_of=as_of, retention_days=settings.retention_days)
     start_of_day = datetime.combine(as_of, datetime.min.time(), ZoneInfo(settings.timezone))
     with session_scope(settings) as session:
         expired = expire(
@@ -42,7 +44,7 @@ def housekeep(*, settings: Settings, as_of: date, form_tokens: bool = True) -> H
             audit_before=as_of - timedelta(days=settings.audit_retention_days),
             form_tokens=form_tokens,
         )
-    remixed = remix(engine=get_engine(settings))
+    remixed = remix(engine=engine)
     log.info(
         "housekeeping: %s raw report(s) and %s audit entr(ies) deleted; reports re-mixed",
         about(reports),

@@ -10,52 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from server.vocabulary import CHOICE_FIELDS
+
 MAX_DAYS_BACK = 30
 NOTE_MAX_CHARS = 1000
+PLACE_MAX_CHARS = 80
 
-# Each choice field: value -> label shown on the form (plain words, short).
+# Each choice field: value -> label shown on the form (see `server.vocabulary`).
 CHOICES: dict[str, dict[str, str]] = {
-    "time_of_day": {
-        "night": "Night (midnight to 6am)",
-        "morning": "Morning (6am to noon)",
-        "afternoon": "Afternoon (noon to 6pm)",
-        "evening": "Evening (6pm to midnight)",
-        "unknown": "I don't know",
-    },
-    "setting": {
-        "home": "A home",
-        "workplace": "A workplace",
-        "street": "In the street",
-        "transport": "Bus, train or station",
-        "reporting_centre": "Reporting centre",
-        "other": "Somewhere else",
-    },
-    "officers": {
-        "1-2": "1 or 2",
-        "3-5": "3 to 5",
-        "6-10": "6 to 10",
-        "11+": "11 or more",
-        "unknown": "I don't know",
-    },
-    "vehicles": {
-        "0": "None",
-        "1": "1",
-        "2-3": "2 or 3",
-        "4+": "4 or more",
-        "unknown": "I don't know",
-    },
-    "detained": {
-        "none_seen": "I saw nobody taken",
-        "1": "1 person",
-        "2-5": "2 to 5 people",
-        "6+": "6 or more",
-        "unknown": "I don't know",
-    },
-    "source": {
-        "saw_it": "I saw it",
-        "told_by_witness": "Someone who saw it told me",
-        "online": "I saw it online",
-    },
+    name: choice.labels() for name, choice in CHOICE_FIELDS.items()
 }
 
 MISSING = {
@@ -97,6 +60,15 @@ class Answers:
     note: str
 
 
+def _encodable(text: str) -> bool:
+    """False for text UTF-8 cannot carry (a lone surrogate from a JSON escape)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
@@ -113,6 +85,8 @@ def validate_answers(
     for name in FIELDS:
         value = raw.get(name)
         values[name] = "" if value is None else str(value).strip()
+        if not _encodable(values[name]):
+            errors[name] = "Remove the unusual characters from this answer and send again."
 
     day = None
     if not values["occurred_on"]:
@@ -137,12 +111,12 @@ def validate_answers(
         elif values[name] not in options:
             errors[name] = f"Choose one of the options given. {MISSING[name]}"
 
-    if not values["place"] and "lat" not in raw:
+    if not values["place"] and raw.get("lat") is None and raw.get("lng") is None:
         errors["place"] = MISSING["place"]
-    elif len(values["place"]) > 80:
+    elif len(values["place"]) > PLACE_MAX_CHARS:
         errors["place"] = "That is too long for a place. " + MISSING["place"]
 
-    if values["note"]:
+    if values["note"] and "note" not in errors:
         if not notes_enabled:
             errors["note"] = "This network does not accept notes. Leave the note empty."
         elif len(values["note"]) > NOTE_MAX_CHARS:
