@@ -11,7 +11,8 @@ N0 is read from the noisy sums themselves (post-processing): a truly empty area'
 the empty areas on average (busy areas only add to it); a margin of two standard errors
 and the total number of areas cap it. Areas below it are pooled by resolution-4 region; a
 pooled rest of n areas carries n areas' noise and must clear its own exact tail bar at
-`REGION_SHARE`·false_rows / (number of regions). Everything else is hidden yet still
+`REGION_SHARE`·false_rows / (number of regions), and never less than the areas' bar.
+Every shown row therefore reaches `threshold`. Everything else is hidden yet still
 counted in the national total. Shown numbers are never negative. This is post-processing
 of already-noised releases and of public noise parameters, so it spends no budget.
 """
@@ -78,8 +79,9 @@ def build_view(
         region_sum = sum(area_sums[area] for area in pooled[region])
         # A pooled sum carries the noise of each of its areas, so its bar is the tail of
         # that wider sum: otherwise noise alone would lift regions over the floor.
+        # Never below the areas' bar: a rest of one area must not slip in under it.
         region_floor = max(
-            float(k), tail_threshold(epsilons, alpha=region_alpha, copies=len(pooled[region]))
+            threshold, tail_threshold(epsilons, alpha=region_alpha, copies=len(pooled[region]))
         )
         if region_sum >= region_floor:
             shown_regions[region] = max(0, region_sum)
