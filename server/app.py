@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from server.api import reports as api_reports
 from server.config import PROJECT_ROOT, Settings, get_settings
@@ -18,20 +22,33 @@ from server.maps.assets import mount_assets
 from server.organising.throttle import LoginThrottle
 from server.places.gazetteer import Gazetteer
 from server.web import member
+from server.web.bodies import BodyLimit
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
-from server.web.organiser import dashboard, login, manage, moderation
-from server.web.organiser.auth import CsrfFailed, LoginRequired
+from server.web.organiser import account, dashboard, login, manage, moderation
+from server.web.organiser.auth import CsrfFailed, EnrolmentRequired, LoginRequired
+from server.web.organiser.login import ENROL
 from server.web.organiser.pages import organiser_error
+from server.web.origin import SameOriginPosts
+from server.web.protocol import CrashGuard, HeadAsGet
 from server.web.templating import templates
 from server.web.vendor import mount_vendor
 
-log = logging.getLogger("raidwatch")
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, on_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
+    """The app; `on_shutdown` runs when the server stops gracefully (before it exits)."""
     settings = settings or get_settings()
     configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="raidwatch",
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",
@@ -46,8 +63,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         storage=settings.rate_limit_storage,
     )
     app.state.login_throttle = LoginThrottle(
-        per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage
+        per_username=settings.login_attempts_per_username,
+        per_address=settings.login_attempts_per_address,
+        concurrency=settings.login_concurrency,
+        storage=settings.rate_limit_storage,
     )
+    # Outermost last: every response, the guards' refusals and the 500 page included, gets
+    # the security headers; the guards run before any route reads a body.
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SameOriginPosts)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(CrashGuard)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
     mount_assets(app)
@@ -58,12 +84,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(moderation.router)
     app.include_router(manage.router)
+    app.include_router(account.router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(EnrolmentRequired)
+    async def enrolment_required(request: Request, exc: EnrolmentRequired):
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": ENROL})
+        return RedirectResponse(ENROL, status_code=303)
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed):
@@ -76,15 +109,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(app, request.scope)
         if request.url.path.startswith(ORGANISER_PREFIXES):
-            return organiser_error(request, exc.status_code, str(exc.detail))
+            response = organiser_error(request, exc.status_code, str(exc.detail))
+            response.headers.update(headers)
+            return response
         if exc.status_code == 404 and not request.url.path.startswith("/api/"):
             return member.not_found(request)
-        return JSONResponse(
-            {"detail": exc.detail},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        if exc.status_code == 413 and request.url.path.startswith("/r/"):
+            return member.too_large(request)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -99,10 +135,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": fields}, status_code=422)
 
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception):
-        # Log the exception type only: a traceback's locals or message could hold answers.
-        log.error("unhandled %s", type(exc).__name__)
-        return templates.TemplateResponse(request, "errors/crashed.html", {}, status_code=500)
-
     return app
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method some route serves at this path (the ``Allow`` of a 405)."""
+    methods: set[str] = set()
+    try:  # FastAPI >= 0.130 nests included routers; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.router.routes))
+    except ImportError:
+        routes = list(app.router.routes)
+    for route in routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or {"GET"})
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

@@ -143,18 +143,15 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
-    from server.logs import UVICORN_LOG_CONFIG
+    from server.cli.operate import uvicorn_options
 
     port = free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
-        access_log=False,
-        log_config=UVICORN_LOG_CONFIG,
-        server_header=False,
-        date_header=False,
         lifespan="off",
+        **uvicorn_options(app.state.settings),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -21,6 +21,8 @@ from sqlmodel import Session
 from server.models import Network, Organiser, OrganiserNetwork, Report
 from server.models.tables import COUNTS, RELEASES
 from server.organising.accounts import HASHER
+from server.organising.second_factor import seal_secret
+from tests.conftest import TEST_SECRET
 from tests.synthetic import HACKNEY
 
 
@@ -45,7 +47,8 @@ def form_token(html: str) -> str:
     return match.group(1)
 
 
-def submit_form(client: httpx.Client, token: str, **overrides: object) -> httpx.Response:
+def preview_form(client: httpx.Client, token: str, **overrides: object) -> httpx.Response:
+    """Fill the form and send it: the answer is the confirmation page (or the form again)."""
     page = client.get(f"/r/{token}")
     assert page.status_code == 200
     data = {k: str(v) for k, v in answers(**overrides).items()}
@@ -53,7 +56,33 @@ def submit_form(client: httpx.Client, token: str, **overrides: object) -> httpx.
     return client.post(f"/r/{token}", data=data)
 
 
+def hidden_fields(html: str) -> dict[str, str]:
+    """What the confirmation page carries back: every hidden input, as sent."""
+    import html as markup
+
+    return {
+        name: markup.unescape(value)
+        for name, value in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    }
+
+
+def confirm(client: httpx.Client, token: str, page: httpx.Response) -> httpx.Response:
+    """Press "Send report" on a confirmation page."""
+    assert page.status_code == 200 and 'name="confirm" value="yes"' in page.text, page.text
+    return client.post(f"/r/{token}", data={**hidden_fields(page.text), "confirm": "yes"})
+
+
+def submit_form(client: httpx.Client, token: str, **overrides: object) -> httpx.Response:
+    """Fill the form, send it and, if it is understood, confirm it (the member's two taps)."""
+    page = preview_form(client, token, **overrides)
+    if page.status_code != 200:
+        return page  # the form again, with errors
+    return confirm(client, token, page)
+
+
 PASSWORD = "a long enough test password"
+# Every test organiser's authenticator secret (unless a test enrols one of its own).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def make_network(session: Session, name: str = "Net", rule: str = "all") -> Network:
@@ -178,9 +207,21 @@ def password_hash() -> str:
 
 
 def add_organiser(
-    session: Session, username: str, *, networks: Iterable[Network] = (), is_admin: bool = False
+    session: Session,
+    username: str,
+    *,
+    networks: Iterable[Network] = (),
+    is_admin: bool = False,
+    enrolled: bool = True,
 ) -> Organiser:
-    organiser = Organiser(username=username, password_hash=password_hash(), is_admin=is_admin)
+    """An organiser with PASSWORD and (unless ``enrolled=False``) TOTP_SECRET as factor."""
+    organiser = Organiser(
+        username=username,
+        password_hash=password_hash(),
+        is_admin=is_admin,
+        totp_secret=seal_secret(TOTP_SECRET, key=TEST_SECRET.encode()) if enrolled else None,
+        totp_confirmed=enrolled,
+    )
     session.add(organiser)
     session.flush()
     for network in networks:

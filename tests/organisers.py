@@ -12,15 +12,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+import pyotp
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from server.config import Settings
 from server.db import get_engine
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TOTP_SECRET, add_organiser
 
-WRONG_MESSAGE = "That username and password do not match."
-THROTTLED_MESSAGE = "Too many failed attempts."
+WRONG_MESSAGE = "That username, password and code do not match."
+THROTTLED_MESSAGE = "Too many failed attempts"
+
+__all__ = ["PASSWORD", "TOTP_SECRET", "add_organiser"]  # re-exported for the login tests
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
 
 
 def login_token(client: httpx.Client) -> str:
@@ -31,11 +38,19 @@ def login_token(client: httpx.Client) -> str:
     return match.group(1)
 
 
-def log_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
-    """Submit the real login form (after fetching it for its token)."""
+def log_in(
+    client: httpx.Client, username: str, password: str = PASSWORD, code: str | None = None
+) -> httpx.Response:
+    """Submit the real login form (after fetching it for its token and pre-session cookie),
+    with the current code of TOTP_SECRET unless another ``code`` is given."""
     return client.post(
         "/login",
-        data={"username": username, "password": password, "login_token": login_token(client)},
+        data={
+            "username": username,
+            "password": password,
+            "code": totp_code() if code is None else code,
+            "login_token": login_token(client),
+        },
     )
 
 

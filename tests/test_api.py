@@ -23,7 +23,7 @@ def test_api_stores_a_report_and_returns_no_identifier(live_server, network, ses
             headers={"Authorization": f"Bearer {token}"},
         )
     assert response.status_code == 201
-    assert response.json() == {"status": "stored"}
+    assert response.json() == {"status": "stored", "place": "SW1A (Westminster)"}
     report = session.exec(select(Report)).one()
     assert report.district == "SW1A"
 

@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -39,6 +40,7 @@ from tests.organisers import (
     random_id,
     registered_routes,
     snapshot,
+    totp_code,
 )
 from tests.synthetic import DENSE, RAIDWATCH, cli_env
 
@@ -59,6 +61,8 @@ PUBLIC = {
     "/healthz",
 }
 ID_PARAMS = {"network_id", "report_id", "organiser_id"}
+# Enrolling acts only for an organiser without a second factor (tested in test_second_factor).
+ENROLLED_NOOP = {"/organise/account/second-factor"}
 
 
 pytestmark = pytest.mark.pub(login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0)
@@ -113,7 +117,8 @@ def _session_rows(settings) -> list[OrganiserSession]:  # type: ignore[no-untype
 
 
 def _set_cookies(response: httpx.Response) -> list[str]:
-    return response.headers.get_list("set-cookie")
+    """The session cookies a response sets (the login form's pre-session cookie aside)."""
+    return [c for c in response.headers.get_list("set-cookie") if "rw_session=" in c]
 
 
 # -- logging in ----------------------------------------------------------------------------
@@ -165,13 +170,13 @@ def test_a_forged_login_form_is_refused(clients, world, pub):
     assert _session_rows(pub) == []
 
 
-def test_throttle_refuses_even_the_right_password_after_repeated_failures(clients, world, pub):
+def test_throttle_refuses_further_guesses_without_the_second_factor(clients, world, pub):
     client = clients()
     # Variants of one username (case, spaces) are one account, so they share one counter.
     for variant in ("alice-of-alpha", "ALICE-of-alpha", " alice-of-alpha ")[:ATTEMPTS]:
         assert log_in(client, variant, "wrong password, wrong").status_code == 401
-    for variant in ("alice-of-alpha", "  Alice-Of-Alpha"):
-        refused = log_in(client, variant, PASSWORD)
+    for variant, code in (("alice-of-alpha", ""), ("  Alice-Of-Alpha", "000000")):
+        refused = log_in(client, variant, PASSWORD, code=code)
         assert refused.status_code == 429, refused.text
         assert THROTTLED_MESSAGE in refused.text and "Wait 15 minutes" in refused.text
         assert not _set_cookies(refused)
@@ -183,7 +188,7 @@ def test_throttle_refuses_even_the_right_password_after_repeated_failures(client
 def test_the_throttle_stores_no_address(clients, world, pub, live_server):
     for _ in range(ATTEMPTS + 1):
         log_in(clients(), "alice-of-alpha", "wrong password, wrong")
-    assert log_in(clients(), "alice-of-alpha").status_code == 429  # the throttle is on...
+    assert log_in(clients(), "alice-of-alpha", code="").status_code == 429  # throttle is on...
     stored = database_text(pub)
     assert "127.0.0.1" not in stored and "alice-of-alpha" in stored  # ...and keeps no address
 
@@ -208,31 +213,36 @@ def test_absolute_expiry_ends_a_busy_session(clients, world, pub):
 
 
 def test_activity_renews_the_idle_timer_but_never_past_the_absolute_limit(session, world):
-    idle, absolute, start = 30 * 60, 12 * 3600, 1_800_000_000.0
-    raw = logins.start(
-        session=session,
-        organiser=world.alice,
-        idle_seconds=idle,
-        absolute_seconds=absolute,
-        now=start,
-    )
-    # Silent for longer than the idle limit: gone.
-    other = logins.start(
-        session=session,
-        organiser=world.alice,
-        idle_seconds=idle,
-        absolute_seconds=absolute,
-        now=start,
-    )
-    assert logins.resume(session=session, raw=other, idle_seconds=idle, now=start + idle) is None
-    # Active every 20 minutes: alive until the absolute limit, then gone.
+    idle, absolute, window = 30 * 60, 12 * 3600, 3600
+    start = 1_800_000_000.0 + 600  # ten minutes into a mixing window
+    begin = {
+        "session": session,
+        "organiser": world.alice,
+        "idle_seconds": idle,
+        "absolute_seconds": absolute,
+        "window_seconds": window,
+        "now": start,
+    }
+    raw, other, third = (logins.start(**begin) for _ in range(3))
+
+    def resume(token: str, now: float):  # type: ignore[no-untyped-def]
+        return logins.resume(
+            session=session, raw=token, idle_seconds=idle, window_seconds=window, now=now
+        )
+
+    # Expiries are rounded up to the mixing window (P2): silent for the idle limit plus one
+    # window, a session is gone; the limit itself is never cut short.
+    assert resume(third, start + idle - 1) is not None
+    assert resume(other, start + idle + window) is None
+    # Active every 20 minutes: alive until the (rounded) absolute limit, then gone.
+    limit = (start + absolute) // window * window + window
     now = start
-    while now + 20 * 60 < start + absolute:
+    while now + 20 * 60 < limit:
         now += 20 * 60
-        active = logins.resume(session=session, raw=raw, idle_seconds=idle, now=now)
+        active = resume(raw, now)
         assert active is not None and active.organiser.id == world.alice.id
-        assert active.record.idle_expiry <= start + absolute
-    assert logins.resume(session=session, raw=raw, idle_seconds=idle, now=start + absolute) is None
+        assert active.record.idle_expiry <= limit
+    assert resume(raw, limit) is None
 
 
 def test_session_id_is_128_random_bits_stored_only_as_a_hash(clients, world, pub):
@@ -271,20 +281,27 @@ def test_cookie_on_plain_http_loopback_drops_only_secure(clients, world):
 
 @pytest.mark.parametrize(
     "headers",
-    [
-        {"Host": "raidwatch.example"},  # plain http, but not loopback: no relaxation
-        {"X-Forwarded-Proto": "https"},  # a TLS proxy on this machine
-    ],
-    ids=["other-host", "behind-tls-proxy"],
+    # plain http, but not loopback: no relaxation. (A TLS proxy's X-Forwarded-Proto counts
+    # only from a trusted proxy: tests/test_request_guards.py.)
+    [{"Host": "raidwatch.example"}],
+    ids=["other-host"],
 )
 def test_cookie_is_host_prefixed_and_secure_off_loopback(clients, world, headers):
     client = clients()
     token_page = client.get("/login", headers=headers)
     token = token_page.text.split('name="login_token" value="')[1].split('"')[0]
+    # The pre-session cookie is Secure there too; a TLS browser would send it back.
+    [pre_session] = token_page.headers.get_list("set-cookie")
+    assert pre_session.startswith("__Host-rw_login=") and "Secure" in pre_session
     response = client.post(
         "/login",
-        headers=headers,
-        data={"username": "alice-of-alpha", "password": PASSWORD, "login_token": token},
+        headers={**headers, "Cookie": pre_session.split(";")[0]},
+        data={
+            "username": "alice-of-alpha",
+            "password": PASSWORD,
+            "code": totp_code(),
+            "login_token": token,
+        },
     )
     [header] = _set_cookies(response)
     name, attributes = _cookie_attributes(header)
@@ -299,7 +316,19 @@ def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(
     # The app reads its settings per request; switch the deployment's setting on.
     live_server.app.state.settings = pub.model_copy(update={"secure_cookies": True})
     client = clients()
-    response = log_in(client, "alice-of-alpha")
+    page = client.get("/login")
+    pre_session = page.headers["set-cookie"].split(";")[0]
+    token = page.text.split('name="login_token" value="')[1].split('"')[0]
+    response = client.post(
+        "/login",
+        headers={"Cookie": pre_session},
+        data={
+            "username": "alice-of-alpha",
+            "password": PASSWORD,
+            "code": totp_code(),
+            "login_token": token,
+        },
+    )
     [header] = _set_cookies(response)
     name, attributes = _cookie_attributes(header)
     assert name == "__Host-rw_session" and {"secure", "httponly", "samesite=strict"} <= attributes
@@ -368,6 +397,11 @@ def _form(pub) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "role": "admin",
         "status": "",
         "confirm": "yes",
+        # /organise/account/password: the same password again still replaces the hash
+        "current": PASSWORD,
+        "new": PASSWORD,
+        "again": PASSWORD,
+        "code": totp_code(),
     }
 
 
@@ -377,8 +411,8 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
     client = logged_in(clients(), "root-admin")
     posts = [r for r in _organiser_routes(live_server.app) if r.method != "GET"]
     assert len(posts) >= 8
-    form = _form(pub)
     for route in posts:
+        form = _form(pub)
         url = _url(route, _samples(world))
         before = snapshot(pub)
         for data, headers in (
@@ -396,6 +430,8 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
         token = csrf_token(client)
         response = client.request(route.method, url, data={**form, "csrf_token": token})
         assert response.status_code in (200, 303), (route, response.status_code, response.text)
+        if route.path in ENROLLED_NOOP:
+            continue
         assert snapshot(pub) != before, f"{route.method} {url}: the sample request did nothing"
         if route.path.startswith("/logout"):
             client = logged_in(clients(), "root-admin")
@@ -433,6 +469,8 @@ def test_no_get_request_changes_anything(clients, world, pub, live_server):
     for route in routes:
         response = client.get(_url(route, _samples(world)))
         expected = (200,) if route.path in readable else (405,)
+        if route.path in ENROLLED_NOOP:
+            expected = (303,)  # enrolled already: sent to the account page
         assert response.status_code in expected, (route, response.status_code)
     assert snapshot(pub) == before
     assert client.get("/organise").status_code == 200  # GET /logout did not log out
@@ -509,7 +547,9 @@ def test_passwords_are_hashed_with_argon2id(session, world, clients):
     )
     assert person.username == "carol" and person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
-    assert logged_in(clients(), "carol").get("/organise").status_code == 200
+    # No second factor yet: the password leads to enrolling one, and nowhere else.
+    response = log_in(clients(), "carol", code="")
+    assert response.headers["location"] == "/organise/account/second-factor"
 
 
 def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
@@ -531,7 +571,14 @@ def test_cli_creates_an_organiser_reading_the_password_from_stdin(pub, world, cl
     with Session(get_engine(pub)) as s:
         dora = s.exec(select(Organiser).where(Organiser.username == "dora")).one()
     assert dora.password_hash.startswith("$argon2id$") and not dora.is_admin
-    client = logged_in(clients(), "dora")
+    # The second factor is printed once: an otpauth:// URI and ten recovery codes.
+    [uri] = [line for line in done.stdout.splitlines() if line.startswith("otpauth://totp/")]
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    assert secret not in database_text(pub)  # stored sealed only
+    client = clients()
+    assert log_in(client, "dora").status_code == 401  # someone else's code
+    response = log_in(client, "dora", code=totp_code(secret))
+    assert response.status_code == 303 and response.headers["location"] == "/organise"
     page = client.get("/organise/networks").text
     assert "Network Alpha" in page and "Network Bravo" not in page
     assert client.get("/organise/organisers").status_code == 403
@@ -625,8 +672,8 @@ def test_route_crawl_an_organiser_cannot_reach_another_networks_data(
     before = snapshot(pub)
     seen_pages = 0
     for route in _organiser_routes(live_server.app):
-        if route.path.startswith("/logout"):
-            continue  # alice's own session; covered by the logout tests
+        if route.path.startswith(("/logout", "/organise/account")):
+            continue  # alice's own session and account; covered by their own tests
         url = _url(route, _samples(world, of="bravo"))
         response = alice.request(route.method, url, data=form if route.method != "GET" else None)
         where = f"{route.method} {url}"

@@ -22,6 +22,7 @@ from server.models import Network, Report
 from server.publishing.exports import to_csv
 from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
 from tests.factories import PASSWORD, add_organiser, add_report
+from tests.organisers import totp_code
 from tests.synthetic import view_of
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -57,6 +58,7 @@ def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     assert page.url == f"{base}/login"
     page.fill("#username", "dora")
     page.fill("#password", PASSWORD)
+    page.fill("#code", totp_code())
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/organise")
     assert page.locator("h1").inner_text() == "Where enforcement concentrates"

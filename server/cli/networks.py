@@ -69,6 +69,35 @@ def network_set_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def network_set_area(args: argparse.Namespace) -> int:
+    """Set a network's home area: like the organisers' web form, audited."""
+    from server.networks.links import network_by_slug
+    from server.organising.audit import CLI
+    from server.organising.networks import set_home_area
+    from server.publishing.series import load_gazetteer
+
+    settings = ready()
+    gazetteer = load_gazetteer(settings)
+    with session_scope(settings) as session:
+        network = network_by_slug(session=session, slug=args.slug)
+        if network is None:
+            return fail(f"no network {args.slug!r}")
+        try:
+            text = set_home_area(
+                session=session,
+                network=network,
+                text=", ".join(args.area),
+                gazetteer=gazetteer,
+                actor=CLI,
+                day=settings.today(),
+            )
+        except ValueError as exc:
+            return fail(str(exc))
+        districts = len(gazetteer.home_area(text).districts)
+    print(f"Home area of {args.slug!r}: {text or 'not set'} ({districts} districts).")
+    return 0
+
+
 def network_keygen(args: argparse.Namespace) -> int:
     from server.intake.sealing import key_fingerprint, new_keypair
 
@@ -98,7 +127,8 @@ def network_list(args: argparse.Namespace) -> int:
                 if network.public_key
                 else "notes off"
             )
-            print(f"{network.slug}\t{network.name}\t{notes}\t{network.counting_rule}")
+            area = network.home_area or "-"
+            print(f"{network.slug}\t{network.name}\t{notes}\t{network.counting_rule}\t{area}")
     return 0
 
 
@@ -140,6 +170,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("slug")
     p.add_argument("pubfile")
     p.set_defaults(handler=network_set_key)
+    p = network.add_parser(
+        "set-area", help="home area that ranks same-named places (e.g. E IG Hackney)"
+    )
+    p.add_argument("slug")
+    p.add_argument(
+        "area", nargs="*", help="postcode areas, districts or council names; none clears it"
+    )
+    p.set_defaults(handler=network_set_area)
     p = network.add_parser(
         "keygen", help="make a key pair for sealed notes (PREFIX.pub, PREFIX.key)"
     )

@@ -76,6 +76,11 @@ def coarsen_point(lat: float, lng: float, *, gazetteer: Gazetteer) -> CoarsePlac
     return _coarse_place(centre, gazetteer=gazetteer)
 
 
+def coarsen_place(place: Place, *, gazetteer: Gazetteer) -> CoarsePlace:
+    """A place already understood (and confirmed by the member): its district's cell."""
+    return _coarse_place(place, gazetteer=gazetteer)
+
+
 def _coarse_place(place: Place, *, gazetteer: Gazetteer) -> CoarsePlace:
     """The district's centroid cell (a place with no district keeps its own centroid)."""
     centre = gazetteer.by_key(f"district:{place.district}") if place.district else None

@@ -14,6 +14,7 @@ from server.vocabulary import CHOICE_FIELDS
 
 MAX_DAYS_BACK = 30
 NOTE_MAX_CHARS = 1000
+PLACE_MAX_CHARS = 80
 
 # Each choice field: value -> label shown on the form (see `server.vocabulary`).
 CHOICES: dict[str, dict[str, str]] = {
@@ -59,6 +60,15 @@ class Answers:
     note: str
 
 
+def _encodable(text: str) -> bool:
+    """False for text UTF-8 cannot carry (a lone surrogate from a JSON escape)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
@@ -75,6 +85,8 @@ def validate_answers(
     for name in FIELDS:
         value = raw.get(name)
         values[name] = "" if value is None else str(value).strip()
+        if not _encodable(values[name]):
+            errors[name] = "Remove the unusual characters from this answer and send again."
 
     day = None
     if not values["occurred_on"]:
@@ -99,12 +111,12 @@ def validate_answers(
         elif values[name] not in options:
             errors[name] = f"Choose one of the options given. {MISSING[name]}"
 
-    if not values["place"] and "lat" not in raw:
+    if not values["place"] and raw.get("lat") is None and raw.get("lng") is None:
         errors["place"] = MISSING["place"]
-    elif len(values["place"]) > 80:
+    elif len(values["place"]) > PLACE_MAX_CHARS:
         errors["place"] = "That is too long for a place. " + MISSING["place"]
 
-    if values["note"]:
+    if values["note"] and "note" not in errors:
         if not notes_enabled:
             errors["note"] = "This network does not accept notes. Leave the note empty."
         elif len(values["note"]) > NOTE_MAX_CHARS:

@@ -87,16 +87,14 @@ def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
         found = []
         for name in UK_LABELS:
             resolution = gazetteer.resolve(name)
-            place = resolution.place or (resolution.choices[0] if resolution.choices else None)
+            choices = resolution.choices
+            place = resolution.place or resolution.whole or (choices[0] if choices else None)
             if place is not None:
                 found.append((name, place.lat, place.lng))
         return found
-    # Elsewhere: the biggest places of the operator's gazetteer. "Leeds (England)" reads as
-    # "Leeds" on a map; the context only disambiguates the form.
-    return [
-        (p.label.split(" (")[0], p.lat, p.lng)
-        for p in gazetteer.places_for_labels(min_postcodes=8000)
-    ]
+    # Elsewhere: the biggest places of the operator's gazetteer, by bare name ("Leeds, England"
+    # reads as "Leeds" on a map; the context only disambiguates the form).
+    return [(p.name, p.lat, p.lng) for p in gazetteer.places_for_labels(min_postcodes=8000)]
 
 
 def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:

@@ -168,7 +168,7 @@ def render_map(
             )
         )
     )
-    html = root.render()
+    html = page.accessible(root.render())
     assert_self_hosted(html, tile_url)
     return html
 

@@ -27,6 +27,8 @@ class Network(SQLModel, table=True):
     link_hash: str = Field(max_length=64, unique=True, index=True)  # HMAC-SHA256 hex of the token
     public_key: str | None = Field(default=None, max_length=64)  # base64 X25519 key for notes
     counting_rule: str = Field(default="all", max_length=32)  # all | confirmed_or_corroborated
+    # Postcode areas, districts and councils ("E, IG, Hackney") that rank same-named places.
+    home_area: str = Field(default="", max_length=400)
     active: bool = True
 
 
@@ -177,6 +179,7 @@ from server.models.organisers import (  # noqa: E402  (after the tables they ref
     Organiser,
     OrganiserNetwork,
     OrganiserSession,
+    RecoveryCode,
 )
 
 __all__ = [
@@ -192,6 +195,7 @@ __all__ = [
     "PublicationArea",
     "PublicationRegion",
     "PublishedCount",
+    "RecoveryCode",
     "Release",
     "Report",
     "TrendCount",

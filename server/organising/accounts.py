@@ -22,6 +22,7 @@ from server.organising.logins import end_all
 # argon2-cffi's defaults are RFC 9106's "low memory" profile: argon2id, t=3, m=64 MiB, p=4.
 HASHER = PasswordHasher()
 MIN_PASSWORD = 12
+MAX_PASSWORD = 512  # the login form's body cap must hold it
 # Verifying against this keeps the timing of "no such user" like a wrong password.
 _DUMMY_HASH = HASHER.hash("not-a-real-password-at-all")
 
@@ -33,6 +34,8 @@ class AccountError(ValueError):
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"Use a password of at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"Use a password of at most {MAX_PASSWORD} characters.")
 
 
 def create_organiser(
@@ -118,24 +121,39 @@ def all_networks(*, session: Session) -> list[Network]:
     return list(session.exec(select(Network).order_by(Network.name)))
 
 
-def authenticate(*, session: Session, username: str, password: str) -> Organiser | None:
-    organiser = session.exec(
-        select(Organiser).where(Organiser.username == username.strip().lower())
-    ).first()
-    if organiser is None or not organiser.active:
+def find_organiser(*, session: Session, username: str) -> Organiser | None:
+    """The active organiser of that name; None for anything that cannot be one."""
+    name = username.strip().lower()
+    if not name or len(name) > 64 or not name.isprintable():
+        return None  # never sent to the database (PostgreSQL refuses NUL in text, for one)
+    organiser = session.exec(select(Organiser).where(Organiser.username == name)).first()
+    return organiser if organiser is not None and organiser.active else None
+
+
+def password_matches(*, session: Session, organiser: Organiser | None, password: str) -> bool:
+    """One argon2id check (against a dummy hash when there is no such organiser, so that
+    "no such user" takes as long as a wrong password)."""
+    if organiser is None:
         try:
             HASHER.verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
-        return None
+        return False
     try:
         HASHER.verify(organiser.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return None
+        return False
     if HASHER.check_needs_rehash(organiser.password_hash):
         organiser.password_hash = HASHER.hash(password)
         session.add(organiser)
         session.commit()
+    return True
+
+
+def authenticate(*, session: Session, username: str, password: str) -> Organiser | None:
+    organiser = find_organiser(session=session, username=username)
+    if not password_matches(session=session, organiser=organiser, password=password):
+        return None
     return organiser
 
 

@@ -1,5 +1,5 @@
 """What organisers and operators change about a network: its member link, the key that seals
-its notes and its counting rule.
+its notes, its counting rule and its home area.
 
 Invariant: each change has exactly one implementation here, called by the organiser pages
 and by the command line alike, and each writes one audit entry (who, what, which day) in
@@ -19,6 +19,7 @@ from server.models import Network, Organiser
 from server.networks.links import rotate_link
 from server.organising import audit
 from server.organising.accounts import may_see
+from server.places.gazetteer import Gazetteer
 from server.vocabulary import CountingRule
 
 
@@ -90,3 +91,24 @@ def set_counting_rule(
         day=day,
         detail=f"{network.slug}: {network.counting_rule}",
     )
+
+
+def set_home_area(
+    *, session: Session, network: Network, text: str, gazetteer: Gazetteer, actor: str, day: date
+) -> str:
+    """The postcode areas, districts or councils ("E, IG, Hackney") that rank places of the
+    same name for this network's members; "" clears it. Returns the tidied text.
+
+    Raises ValueError (nothing changed) naming each part the gazetteer does not know.
+    """
+    area = gazetteer.home_area(text)
+    network.home_area = area.text
+    session.add(network)
+    audit.record(
+        session=session,
+        username=actor,
+        action="home area",
+        day=day,
+        detail=f"{network.slug}: {area.text or '(none)'}",
+    )
+    return area.text

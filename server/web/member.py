@@ -1,4 +1,11 @@
-"""Member pages: the report form and its receipt. Plain HTML forms, no JavaScript (P7)."""
+"""Member pages: the report form, its confirmation step and its receipt. Plain HTML forms,
+no JavaScript (P7).
+
+Sending the form stores nothing: it shows what the answers (above all the place) were
+understood as, with the answers carried in hidden fields and the same one-time form
+token. Only "Send report" on that page stores the report and spends the token, so a
+confirmation page sent twice still stores one report.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +19,16 @@ from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
 from server.intake.accept import accept_report
-from server.intake.fields import CHOICES, MAX_DAYS_BACK, NOTE_MAX_CHARS
+from server.intake.fields import CHOICES, FIELDS, MAX_DAYS_BACK, NOTE_MAX_CHARS
 from server.networks.links import network_for_token
 from server.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+TOO_LONG = (
+    "What you sent was much longer than a report can be, so it was not read and nothing "
+    "was saved. Fill in the form again; a note can hold at most "
+    f"{NOTE_MAX_CHARS} characters."
+)
 
 
 def not_found(request: Request) -> Response:
@@ -34,6 +46,16 @@ def not_found(request: Request) -> Response:
     )
 
 
+def too_large(request: Request) -> Response:
+    """A body cut off at its cap while arriving (see server/web/bodies.py)."""
+    return templates.TemplateResponse(
+        request,
+        "member/message.html",
+        {"title": "Your report was too long", "lines": [TOO_LONG]},
+        status_code=413,
+    )
+
+
 def _form(
     request: Request,
     *,
@@ -43,8 +65,10 @@ def _form(
     values=None,
     errors=None,
     place_choices=(),
+    choices_legend: str = "Which one did you mean?",
     refusal: list[str] | None = None,
     status_code: int = 200,
+    form_token: str | None = None,
 ) -> Response:
     today = settings.today()
     return templates.TemplateResponse(
@@ -53,11 +77,12 @@ def _form(
         {
             "network_name": network_name,
             "action": request.url.path,
-            "form_token": formtoken.issue(key=settings.key(), today=today),
+            "form_token": form_token or formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
             "values": values or {},
             "errors": errors or {},
             "place_choices": place_choices,
+            "choices_legend": choices_legend,
             "refusal": refusal or [],
             "notes_enabled": notes_enabled,
             "note_max": NOTE_MAX_CHARS,
@@ -97,6 +122,15 @@ async def submit_report(
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
+    if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
+        return _form(
+            request,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
+            settings=settings,
+            errors={"report": TOO_LONG},
+            status_code=413,
+        )
     form = await request.form()
     raw = {name: value for name, value in form.items() if isinstance(value, str)}
     if raw.get("website"):
@@ -110,8 +144,10 @@ async def submit_report(
             ],
             token,
         )
-    values = {k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice"}}
-    burst = limits.sender_wait(address=sender)
+    values = {k: v for k, v in raw.items() if k in FIELDS}
+    confirming = raw.get("confirm") == "yes"
+    # Only "Send report" counts: a look at what the place was understood as stores nothing.
+    burst = limits.sender_wait(address=sender) if confirming else 0
     wait = burst or limits.link_wait(link_hash=network.link_hash)
     if wait:
         # Nothing is spent or stored: the same answers come back with a fresh form token.
@@ -125,7 +161,8 @@ async def submit_report(
             status_code=429,
         )
     today = settings.today()
-    spent = formtoken.spend_hash(str(raw.get("form_token", "")), key=settings.key(), today=today)
+    form_token = str(raw.get("form_token", ""))
+    spent = formtoken.spend_hash(form_token, key=settings.key(), today=today)
     if spent is None:
         return _form(
             request,
@@ -136,9 +173,11 @@ async def submit_report(
             status_code=422,
             errors={
                 "form_token": "This form was opened on another day and has expired. "
-                "Check your answers and press \u201cSend report\u201d again."
+                "Check your answers and press \u201cNext: check the place\u201d again."
             },
         )
+    if raw.get("confirm") == "edit":  # understood afresh, so the other places are offered
+        raw = {k: v for k, v in raw.items() if k != "place_choice"}
     outcome = accept_report(
         session=session,
         network=network,
@@ -146,8 +185,13 @@ async def submit_report(
         gazetteer=gazetteer,
         today=today,
         spent_token_hash=spent,
+        store=confirming,
     )
     if outcome.errors:
+        legend = {
+            "whole": "Or choose a part:",
+            "near_miss": "Did you mean?",
+        }.get(outcome.place_reason, "Which one did you mean?")
         return _form(
             request,
             network_name=network.name,
@@ -156,11 +200,43 @@ async def submit_report(
             values=values,
             errors=outcome.errors,
             place_choices=outcome.place_choices,
+            choices_legend=legend,
             status_code=422,
+            form_token=form_token,
         )
+    if raw.get("confirm") == "edit":  # "Change my answers": back to the form, nothing lost
+        return _form(
+            request,
+            network_name=network.name,
+            notes_enabled=bool(network.public_key),
+            settings=settings,
+            values=values,
+            place_choices=outcome.place_others,
+            choices_legend="Not the place you meant? Choose another:",
+            form_token=form_token,
+        )
+    if not confirming:
+        return _confirm(request, values=values, outcome=outcome, form_token=form_token)
     if outcome.stored:
         limits.count_stored(link_hash=network.link_hash)
     return RedirectResponse(f"/r/{token}/received", status_code=303)
+
+
+def _confirm(request: Request, *, values: dict[str, str], outcome, form_token: str) -> Response:
+    """Is this right? The understood place and the answers, to send or to change."""
+    place = outcome.understood
+    return templates.TemplateResponse(
+        request,
+        "member/confirm.html",
+        {
+            "action": request.url.path,
+            "form_token": form_token,
+            "values": values,
+            "place": place,
+            "place_key": place.key if place else "",
+            "choices": CHOICES,
+        },
+    )
 
 
 def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
@@ -175,8 +251,8 @@ def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
     )
     return [
         why,
-        f"Nothing was saved yet. Your answers are kept below: press \u201cSend report\u201d "
-        f"again in {when}.",
+        f"Nothing was saved yet. Your answers are kept below: press \u201cNext: check the "
+        f"place\u201d again in {when}.",
     ]
 
 

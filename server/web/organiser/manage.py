@@ -10,10 +10,10 @@ import segno
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from server.deps import SessionDep, SettingsDep
+from server.deps import GazetteerDep, SessionDep, SettingsDep
 from server.intake.sealing import BadKey, key_fingerprint
 from server.networks.links import link_path
-from server.organising import audit
+from server.organising import audit, enrolment
 from server.organising.accounts import (
     AccountError,
     all_networks,
@@ -28,6 +28,7 @@ from server.organising.networks import (
     may_set_note_key,
     rotate_member_link,
     set_counting_rule,
+    set_home_area,
     set_note_key,
     visible_network,
 )
@@ -140,6 +141,33 @@ def set_rule(
     return _back(f"{network.name}: counting rule is now {counting_rule}.")
 
 
+@router.post("/networks/{network_id}/area")
+def set_area(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    gazetteer: GazetteerDep,
+    home_area: str = Form(""),
+):
+    """Set the home area that ranks places of the same name for this network's members."""
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
+    try:
+        text = set_home_area(
+            session=session,
+            network=network,
+            text=home_area,
+            gazetteer=gazetteer,
+            actor=active.organiser.username,
+            day=settings.today(),
+        )
+    except ValueError as exc:
+        return _back(f"{network.name}: home area not changed. {exc}")
+    return _back(f"{network.name}: home area is now {text or 'not set'}.")
+
+
 def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
     return RedirectResponse(f"{to}?{urlencode({'message': message})}", status_code=303)
 
@@ -203,6 +231,24 @@ def toggle_organiser(
         return _back(str(exc), "/organise/organisers")
     return _back(
         f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
+        "/organise/organisers",
+    )
+
+
+@router.post("/organisers/{organiser_id}/second-factor")
+def reset_second_factor(
+    organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+):
+    """Admins: reset a lost second factor (the organiser sets it up again; sessions end)."""
+    _require_admin(active)
+    person = organiser_by_id(session=session, organiser_id=organiser_id)
+    if person is None:
+        raise HTTPException(404)
+    enrolment.reset(
+        session=session, organiser=person, actor=active.organiser.username, day=settings.today()
+    )
+    return _back(
+        f"{person.username} sets up a new authenticator app at the next login.",
         "/organise/organisers",
     )
 
