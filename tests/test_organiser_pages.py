@@ -25,7 +25,7 @@ from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from server.db import get_engine
-from server.intake.sealing import new_keypair
+from server.intake.sealing import key_fingerprint, new_keypair
 from server.maps.csp import script_hashes
 from server.maps.drawing import NAMES
 from server.models import Network, Organiser, Report
@@ -414,7 +414,7 @@ def test_cli_link_rotation_and_key_change_are_audited_as_cli(
     rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", page)
     assert {(who, what, detail) for _, who, what, detail in rows} >= {
         ("cli", "link rotated", alpha.network.slug),
-        ("cli", "note key set", alpha.network.slug),
+        ("cli", "note key set", f"{alpha.network.slug}: key {key_fingerprint(public)}"),
     }
     assert new not in database_text(pub)  # the entry names the network, never the link
 
