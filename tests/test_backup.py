@@ -18,7 +18,8 @@ from server.housekeeping import sealed_file
 from server.housekeeping.sealed_file import NotSealedForThisKey, open_stream, seal_stream
 from server.intake.sealing import new_keypair
 from tests.conftest import PG_URL, _pg_exec
-from tests.synthetic import add_report, make_network, run_cli, table_rows
+from tests.factories import add_report, make_network
+from tests.synthetic import run_cli, table_rows
 
 NOTE = b"zq-backup-note-canary-42"
 NAME = "Zq Backup Canary Network"

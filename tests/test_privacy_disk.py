@@ -23,9 +23,9 @@ from sqlmodel import select
 from server.db import get_engine
 from server.models import AuditEntry, Network, OrganiserSession, UsedFormToken
 from tests.conftest import PG_URL
-from tests.factories import answers
+from tests.factories import add_report, answers, make_network
 from tests.ordering import kendall_tau, offsets, page_size, read
-from tests.synthetic import add_report, make_network, publishing_settings, run_cli, table_rows
+from tests.synthetic import publishing_settings, run_cli, table_rows
 
 REPORTS = 120
 BANDS = ("night", "morning", "afternoon", "evening", "unknown")
