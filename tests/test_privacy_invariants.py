@@ -21,7 +21,7 @@ from server.db import get_engine
 from server.intake.sealing import new_keypair, open_note
 from server.models import Report
 from tests.conftest import PG_URL
-from tests.factories import answers, form_token
+from tests.factories import answers, submit_form
 
 SOCKET_CANARY = "127.77.66.55"
 FORWARDED_CANARY = "203.0.113.77"
@@ -66,10 +66,9 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
     }
     transport = httpx.HTTPTransport(local_address=SOCKET_CANARY)
     with httpx.Client(base_url=live_server.url, transport=transport, headers=headers) as client:
-        page = client.get(f"/r/{token}")
-        data = {k: str(v) for k, v in answers(place=POSTCODE_CANARY[0], note=NOTE_CANARY).items()}
-        data["form_token"] = form_token(page.text)
-        assert client.post(f"/r/{token}", data=data).status_code == 303
+        # Fill, send and confirm (the member's two taps).
+        sent = submit_form(client, token, place=POSTCODE_CANARY[0], note=NOTE_CANARY)
+        assert sent.status_code == 303
         api = client.post(
             "/api/v1/reports",
             headers={"Authorization": f"Bearer {token}"},
@@ -77,12 +76,15 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
         )
         assert api.status_code == 201
         # A failed organiser login feeds the login throttle the same address.
-        login = client.get("/login").text
-        login_token = re.search(r'name="login_token" value="([^"]+)"', login).group(1)
+        login = client.get("/login")
+        login_token = re.search(r'name="login_token" value="([^"]+)"', login.text).group(1)
+        # The client's fixed Cookie header would hide the login's pre-session cookie.
+        cookies = "; ".join(f"{k}={v}" for k, v in login.cookies.items())
         assert (
             client.post(
                 "/login",
                 data={"username": "nobody", "password": "wrong", "login_token": login_token},
+                headers={"Cookie": f"tracking={COOKIE_CANARY}; {cookies}"},
             ).status_code
             == 401
         )
