@@ -21,7 +21,7 @@ from server.db import get_engine
 from server.intake.sealing import new_keypair, open_note
 from server.models import Report
 from tests.conftest import PG_URL
-from tests.factories import answers, form_token
+from tests.factories import answers, confirm, form_token
 
 SOCKET_CANARY = "127.77.66.55"
 FORWARDED_CANARY = "203.0.113.77"
@@ -69,7 +69,8 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
         page = client.get(f"/r/{token}")
         data = {k: str(v) for k, v in answers(place=POSTCODE_CANARY[0], note=NOTE_CANARY).items()}
         data["form_token"] = form_token(page.text)
-        assert client.post(f"/r/{token}", data=data).status_code == 303
+        understood = client.post(f"/r/{token}", data=data)  # the confirmation step
+        assert confirm(client, token, understood).status_code == 303
         api = client.post(
             "/api/v1/reports",
             headers={"Authorization": f"Bearer {token}"},
