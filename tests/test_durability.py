@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from server.models import Report
 from tests.conftest import free_port
-from tests.factories import answers, form_token
+from tests.factories import answers, confirm, form_token
 from tests.synthetic import RAIDWATCH, cli_env
 
 
@@ -52,7 +52,8 @@ def test_acknowledged_reports_survive_a_killed_server(settings, network, session
             page = client.get(f"/r/{token}")
             data = {k: str(v) for k, v in answers(place="M14").items()}
             data["form_token"] = form_token(page.text)
-            assert client.post(f"/r/{token}", data=data).status_code == 303
+            understood = client.post(f"/r/{token}", data=data)  # the confirmation step
+            assert confirm(client, str(token), understood).status_code == 303
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # no shutdown, no checkpoint
         process.wait(10)

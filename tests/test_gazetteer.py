@@ -583,6 +583,14 @@ def test_dalston_is_hackney_first_and_never_silently_cumbria(uk: Gazetteer, east
     assert [o.district for o in home.others] == ["CA5"]  # still offered, one tap away
 
 
+def test_outside_the_home_area_a_namesake_is_offered_not_taken(uk: Gazetteer, east_london) -> None:
+    assert uk.resolve("Moss Side").place is not None  # Manchester's, without a home area
+    asked = uk.resolve("Moss Side", east_london)
+    assert asked.place is None and asked.choices[0].district == "M16"
+    single = uk.resolve("Govanhill", east_london)  # the only one: still a question
+    assert single.place is None and [c.district for c in single.choices] == ["G42"]
+
+
 @pytest.mark.parametrize(
     "text, district",
     [

@@ -7,9 +7,10 @@ database; every coordinate handed out is a district, council, town or neighbourh
 centroid taken from the shipped tables, never one derived from the member's input.
 
 No silent guesses: a name is resolved only when one place of that name is in the
-network's home area, or when it outweighs all its namesakes together; otherwise the
-member chooses. A whole city or county is never stored as its centre: the member is
-asked which part. A misspelt name gets "did you mean" suggestions, not a guess.
+network's home area, or when it outweighs its namesakes (and, with a home area set, lies
+in it); otherwise the member chooses. A whole city or county is never stored as its
+centre: the member is asked which part. A misspelt name gets "did you mean" suggestions,
+not a guess.
 
 Tables (see server/data/gazetteer/SOURCES.md): `Gazetteer.uk()` reads the shipped UK
 tables; `Gazetteer.from_csv(path)` reads one `name,lat,lng,postcodes[,context]` CSV for a
@@ -370,6 +371,12 @@ class Gazetteer:
             if place.whole:
                 return Resolution(place=None, whole=place, choices=self.parts(place, home))
             others = tuple(self._place(e, 2) for e in ranked if e is not top)
+            if home and not inside:
+                # Nothing of that name in the network's home area: the member's place may
+                # be missing from the tables, so a namesake far away is offered, not taken.
+                return Resolution(
+                    place=None, choices=self._labelled((self._place(top, 2), *others))
+                )
             return Resolution(place=place, others=self._labelled(others[: MAX_CHOICES - 1]))
         return Resolution(
             place=None, choices=self._labelled(tuple(self._place(e, 2) for e in ranked))
