@@ -1,7 +1,7 @@
 """organisers' second factor: sealed TOTP secret, hashed recovery codes
 
-Revision ID: 0005_second_factor
-Revises: 0004
+Revision ID: 0006_second_factor
+Revises: 0005_late_epsilon
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0005_second_factor'
-down_revision = '0004'
+revision = '0006_second_factor'
+down_revision = '0005_late_epsilon'
 branch_labels = None
 depends_on = None
 
