@@ -1,12 +1,7 @@
 """organisers' second factor: sealed TOTP secret, hashed recovery codes
 
-<<<<<<<< HEAD:migrations/versions/0007_second_factor.py
 Revision ID: 0007_second_factor
 Revises: 0006_home_area
-========
-Revision ID: 0006_second_factor
-Revises: 0005_late_epsilon
->>>>>>>> security:migrations/versions/0006_second_factor.py
 """
 
 from alembic import op
@@ -14,13 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-<<<<<<<< HEAD:migrations/versions/0007_second_factor.py
 revision = '0007_second_factor'
 down_revision = '0006_home_area'
-========
-revision = '0006_second_factor'
-down_revision = '0005_late_epsilon'
->>>>>>>> security:migrations/versions/0006_second_factor.py
 branch_labels = None
 depends_on = None
 
