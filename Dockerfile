@@ -7,7 +7,7 @@ COPY pyproject.toml README.md ./
 COPY server ./server
 COPY templates ./templates
 COPY migrations ./migrations
-RUN pip install -e '.[redis]' && useradd --system --home /app raidwatch && mkdir -p /data/maps \
+RUN pip install -e '.[redis]' && pybabel compile -q -d server/locale -D messages && useradd --system --home /app raidwatch && mkdir -p /data/maps \
     && chown -R raidwatch /data
 USER raidwatch
 ENV RAIDWATCH_DATA_DIR=/data RAIDWATCH_MAPS_DIR=/data/maps RAIDWATCH_ENV=production

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api import reports as api_reports
 from server.config import PROJECT_ROOT, Settings, get_settings
+from server.i18n import current_language, gettext, speaking
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
 from server.maps.assets import mount_assets
@@ -19,6 +21,7 @@ from server.organising.throttle import LoginThrottle
 from server.places.gazetteer import Gazetteer
 from server.web import member
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
+from server.web.language import LanguageFromRequest, language_of
 from server.web.organiser import dashboard, login, manage, moderation
 from server.web.organiser.auth import CsrfFailed, LoginRequired
 from server.web.organiser.pages import organiser_error
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle(
         per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage
     )
+    app.add_middleware(LanguageFromRequest)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
     mount_assets(app)
@@ -106,10 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def crashed(request: Request, exc: Exception):
         # Log the exception type only: a traceback's locals or message could hold answers.
         log.error("unhandled %s", type(exc).__name__)
-        return HTMLResponse(
-            "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
-            "<p>Nothing was saved. Please try again.</p>",
-            status_code=500,
-        )
+        with speaking(language_of(request)):  # outside the language middleware by now
+            here = current_language()
+            return HTMLResponse(
+                f'<!doctype html><html lang="{here.code}" dir="{here.dir}">'
+                f"<title>{escape(gettext('Something went wrong'))}</title>"
+                f"<h1>{escape(gettext('Something went wrong'))}</h1>"
+                f"<p>{escape(gettext('Nothing was saved. Please try again.'))}</p></html>",
+                status_code=500,
+            )
 
     return app

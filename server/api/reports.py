@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
+from server.i18n import gettext
+from server.i18n.places import place_label
 from server.intake.accept import accept_report
 from server.networks.links import network_for_token
 
@@ -26,7 +28,19 @@ class ReportIn(BaseModel):
     place: str | None = Field(None, description="Postcode district, full postcode or place name")
     lat: float | None = None
     lng: float | None = None
-    setting: Literal["home", "workplace", "street", "transport", "reporting_centre", "other"]
+    setting: Literal[
+        "home",
+        "workplace",
+        "shop",
+        "street",
+        "transport",
+        "health",
+        "school",
+        "council_office",
+        "bank",
+        "reporting_centre",
+        "other",
+    ]
     officers: Literal["1-2", "3-5", "6-10", "11+", "unknown"]
     vehicles: Literal["0", "1", "2-3", "4+", "unknown"]
     detained: Literal["none_seen", "1", "2-5", "6+", "unknown"]
@@ -76,27 +90,30 @@ async def create_report(
         network = network_for_token(session=session, token=token.strip(), key=settings.key())
     if network is None:
         return JSONResponse(
-            {"detail": "Missing or unknown member token."},
+            {"detail": gettext("Missing or unknown member token.")},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
         raw = await request.json()
     except ValueError:
-        return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
+        raw = None
     if not isinstance(raw, dict):
-        return _problem(422, [{"field": "body", "message": "The body must be a JSON object."}])
+        message = gettext("The body must be a JSON object.")
+        return _problem(422, [{"field": "body", "message": message}])
     if not limits.allow(link_hash=network.link_hash, address=sender):
         return JSONResponse(
             {
-                "detail": "Too many reports from this link just now; nothing was "
-                "stored. Try again later."
+                "detail": gettext(
+                    "Too many reports from this link just now; nothing was stored. Try again later."
+                )
             },
             status_code=429,
         )
     unknown = sorted(set(raw) - set(ReportIn.model_fields))
     if unknown:
-        return _problem(422, [{"field": name, "message": "Unknown field."} for name in unknown])
+        message = gettext("Unknown field.")
+        return _problem(422, [{"field": name, "message": message} for name in unknown])
     outcome = accept_report(
         session=session, network=network, raw=raw, gazetteer=gazetteer, today=settings.today()
     )
@@ -106,6 +123,8 @@ async def create_report(
         ]
         for error in errors:
             if error["field"] == "place" and outcome.place_choices:
-                error["choices"] = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
+                error["choices"] = [
+                    {"key": p.key, "label": place_label(p.label)} for p in outcome.place_choices
+                ]
         return _problem(422, errors)
     return JSONResponse({"status": "stored"}, status_code=201)

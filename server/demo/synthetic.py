@@ -39,12 +39,17 @@ HOTSPOTS: tuple[tuple[str, float, float, float, float, int | None], ...] = (
 BACKGROUND_SHARE = 1.0 - sum(h[3] for h in HOTSPOTS)  # anywhere, in proportion to postcodes
 DAY_WEIGHTS = (18, 18, 18, 18, 16, 7, 5)  # Monday..Sunday
 SETTINGS = {
-    "workplace": 38,
-    "home": 30,
-    "street": 16,
-    "transport": 8,
-    "reporting_centre": 5,
-    "other": 3,
+    "workplace": 30,
+    "home": 28,
+    "shop": 10,
+    "street": 14,
+    "transport": 7,
+    "reporting_centre": 4,
+    "council_office": 2,
+    "health": 1,
+    "school": 1,
+    "bank": 1,
+    "other": 2,
 }
 BANDS = {"morning": 45, "afternoon": 22, "night": 12, "evening": 9, "unknown": 12}
 REPORTS_PER_VISIT = {1: 55, 2: 25, 3: 12, 4: 5, 5: 2, 6: 1}

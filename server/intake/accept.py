@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from server.i18n import gettext
 from server.intake.coarsen import (
     CoarsePlace,
     PlaceAmbiguous,
@@ -19,7 +20,7 @@ from server.intake.coarsen import (
     coarsen_place_text,
     coarsen_point,
 )
-from server.intake.fields import validate_answers
+from server.intake.fields import PLACE_MAX_CHARS, in_field_order, validate_answers
 from server.intake.store import create_report
 from server.models import Network
 from server.places.gazetteer import Gazetteer, Place
@@ -49,13 +50,13 @@ def accept_report(
         place = _coarsen(raw, gazetteer=gazetteer)
     except PlaceAmbiguous as ambiguous:
         choices = ambiguous.choices
-        errors["place"] = (
+        errors["place"] = gettext(
             "Several places have that name. Choose one below, or type a postcode district."
         )
     except PlaceNotFound as not_found:
         errors.setdefault("place", str(not_found))
     if errors or answers is None or place is None:
-        return Outcome(errors=errors, place_choices=choices)
+        return Outcome(errors=in_field_order(errors), place_choices=choices)
     stored = create_report(
         session=session,
         network=network,
@@ -75,9 +76,9 @@ def _coarsen(raw: Mapping[str, object], *, gazetteer: Gazetteer) -> CoarsePlace 
             or not isinstance(lat, int | float)
             or not isinstance(lng, int | float)
         ):
-            raise PlaceNotFound("Send both lat and lng as numbers, or send place instead.")
+            raise PlaceNotFound(gettext("Send both lat and lng as numbers, or send place instead."))
         return coarsen_point(float(lat), float(lng), gazetteer=gazetteer)
     text = str(raw.get("place") or "").strip()
-    if not text or len(text) > 80:
+    if not text or len(text) > PLACE_MAX_CHARS:
         return None  # the field validator already explained what is wrong
     return coarsen_place_text(text, gazetteer=gazetteer, choice=str(raw.get("place_choice") or ""))

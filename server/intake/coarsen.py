@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import h3
 
+from server.i18n import gettext
 from server.places.gazetteer import Gazetteer, Place, Resolution
 
 STORAGE_RESOLUTION = 7  # ~5 km² hexagons
@@ -47,8 +48,10 @@ def coarsen_place_text(text: str, *, gazetteer: Gazetteer, choice: str = "") -> 
     if resolution.choices:
         raise PlaceAmbiguous(resolution.choices)
     raise PlaceNotFound(
-        "We could not find that place. Try a postcode district like E8 or M14, "
-        "a postcode like B11 1AA, or a town or borough like Hackney or Leeds."
+        gettext(
+            "We could not find that place. Try a postcode district like E8 or M14, "
+            "a postcode like B11 1AA, or a town or borough like Hackney or Leeds."
+        )
     )
 
 
@@ -58,7 +61,7 @@ def round_coordinate(lat: float, lng: float) -> tuple[float, float]:
         or not (-90 <= lat <= 90)
         or not (-180 <= lng <= 180)
     ):
-        raise PlaceNotFound("lat must be between -90 and 90 and lng between -180 and 180.")
+        raise PlaceNotFound(gettext("lat must be between -90 and 90 and lng between -180 and 180."))
     return round(lat, COORDINATE_DECIMALS), round(lng, COORDINATE_DECIMALS)
 
 
@@ -69,5 +72,7 @@ def coarsen_point(
     if district is None:
         district = gazetteer.nearest_district(lat, lng)
         if not district:
-            raise PlaceNotFound("That point is too far from any place this network covers.")
+            raise PlaceNotFound(
+                gettext("That point is too far from any place this network covers.")
+            )
     return CoarsePlace(cell=h3.latlng_to_cell(lat, lng, STORAGE_RESOLUTION), district=district)

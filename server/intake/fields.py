@@ -1,7 +1,8 @@
 """The report's fields and their validation: pure, no I/O.
 
 One validator serves the web form and the JSON API, so both accept exactly the same
-values and say exactly the same thing about a mistake. Every message names what to do.
+values and say exactly the same thing about a mistake. Every message names what to do,
+in the language of the current request (server/i18n).
 """
 
 from __future__ import annotations
@@ -10,63 +11,82 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from server.i18n import LazyText, format_day, gettext
+from server.i18n import lazy_gettext as _l
+
 MAX_DAYS_BACK = 30
 NOTE_MAX_CHARS = 1000
+PLACE_MAX_CHARS = 80
 
-# Each choice field: value -> label shown on the form (plain words, short).
-CHOICES: dict[str, dict[str, str]] = {
+# Each choice field: value -> label shown on the form (plain words, short), translated
+# into the member's language when shown.
+CHOICES: dict[str, dict[str, LazyText]] = {
     "time_of_day": {
-        "night": "Night (midnight to 6am)",
-        "morning": "Morning (6am to noon)",
-        "afternoon": "Afternoon (noon to 6pm)",
-        "evening": "Evening (6pm to midnight)",
-        "unknown": "I don't know",
+        "night": _l("Night (midnight to 6am)"),
+        "morning": _l("Morning (6am to noon)"),
+        "afternoon": _l("Afternoon (noon to 6pm)"),
+        "evening": _l("Evening (6pm to midnight)"),
+        "unknown": _l("I don't know"),
     },
     "setting": {
-        "home": "A home",
-        "workplace": "A workplace",
-        "street": "In the street",
-        "transport": "Bus, train or station",
-        "reporting_centre": "Reporting centre",
-        "other": "Somewhere else",
+        "home": _l("A home"),
+        "workplace": _l("A workplace"),
+        "shop": _l("A shop or restaurant"),
+        "street": _l("In the street"),
+        "transport": _l("Bus, train or station"),
+        "health": _l("A hospital or GP"),
+        "school": _l("A school or college"),
+        "council_office": _l("A council office or Jobcentre"),
+        "bank": _l("A bank"),
+        "reporting_centre": _l("Reporting centre"),
+        "other": _l("Somewhere else"),
     },
     "officers": {
-        "1-2": "1 or 2",
-        "3-5": "3 to 5",
-        "6-10": "6 to 10",
-        "11+": "11 or more",
-        "unknown": "I don't know",
+        "1-2": _l("1 or 2"),
+        "3-5": _l("3 to 5"),
+        "6-10": _l("6 to 10"),
+        "11+": _l("11 or more"),
+        "unknown": _l("I don't know"),
     },
     "vehicles": {
-        "0": "None",
-        "1": "1",
-        "2-3": "2 or 3",
-        "4+": "4 or more",
-        "unknown": "I don't know",
+        "0": _l("None"),
+        "1": _l("1"),
+        "2-3": _l("2 or 3"),
+        "4+": _l("4 or more"),
+        "unknown": _l("I don't know"),
     },
     "detained": {
-        "none_seen": "I saw nobody taken",
-        "1": "1 person",
-        "2-5": "2 to 5 people",
-        "6+": "6 or more",
-        "unknown": "I don't know",
+        "none_seen": _l("I saw nobody taken"),
+        "1": _l("1 person"),
+        "2-5": _l("2 to 5 people"),
+        "6+": _l("6 or more"),
+        "unknown": _l("I don't know"),
     },
     "source": {
-        "saw_it": "I saw it",
-        "told_by_witness": "Someone who saw it told me",
-        "online": "I saw it online",
+        "saw_it": _l("I saw it"),
+        "told_by_witness": _l("Someone who saw it told me"),
+        "online": _l("I saw it online"),
     },
 }
 
 MISSING = {
-    "occurred_on": "Choose the day the visit happened.",
-    "time_of_day": "Choose a time of day, or \u201cI don't know\u201d.",
-    "place": "Enter a postcode district (like E8), a postcode or a town or area name.",
-    "setting": "Choose where it happened.",
-    "officers": "Choose how many officers, or \u201cI don't know\u201d.",
-    "vehicles": "Choose how many vehicles, or \u201cI don't know\u201d.",
-    "detained": "Choose how many people were taken, or \u201cI don't know\u201d.",
-    "source": "Choose how you know about it.",
+    "occurred_on": _l("Choose the day it happened. For an earlier day, enter the date."),
+    "time_of_day": _l("Choose a time of day, or \u201cI don't know\u201d."),
+    "place": _l("Enter a postcode district (like E8), a postcode, or a town or area name."),
+    "setting": _l("Choose what kind of place it was."),
+    "officers": _l("Choose how many officers, or \u201cI don't know\u201d."),
+    "vehicles": _l("Choose how many vehicles, or \u201cI don't know\u201d."),
+    "detained": _l("Choose how many people were taken, or \u201cI don't know\u201d."),
+    "source": _l("Choose how you know about it."),
+}
+NOT_AN_OPTION = _l("Choose one of the options given.")
+
+# The form asks for the day as a choice; the JSON API sends `occurred_on` directly.
+DAY_CHOICES: dict[str, LazyText] = {
+    "0": _l("Today"),
+    "1": _l("Yesterday"),
+    "2": _l("2 days ago"),
+    "earlier": _l("Earlier"),
 }
 
 FIELDS = (
@@ -104,6 +124,24 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+def day_from_form(raw: Mapping[str, object], *, today: date) -> str:
+    """The form's day choice as the API's ``occurred_on`` text ("" when none was given).
+
+    "Today", "Yesterday" and "2 days ago" name the day; "Earlier" (or no choice, with a
+    date typed) takes the date field, which the validator then checks like the API's.
+    """
+    choice = str(raw.get("day") or "").strip()
+    if choice in {"0", "1", "2"}:
+        return (today - timedelta(days=int(choice))).isoformat()
+    return str(raw.get("occurred_on") or "").strip()
+
+
+def in_field_order(errors: Mapping[str, str]) -> dict[str, str]:
+    """Errors in the order the fields appear on the form (the summary's order)."""
+    order = {name: n for n, name in enumerate(("form_token", *FIELDS))}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+
+
 def validate_answers(
     raw: Mapping[str, object], *, today: date, notes_enabled: bool
 ) -> tuple[Answers | None, dict[str, str]]:
@@ -115,43 +153,51 @@ def validate_answers(
         values[name] = "" if value is None else str(value).strip()
 
     day = None
+    earliest = today - timedelta(days=MAX_DAYS_BACK)
     if not values["occurred_on"]:
-        errors["occurred_on"] = MISSING["occurred_on"]
+        errors["occurred_on"] = str(MISSING["occurred_on"])
     else:
         day = parse_day(values["occurred_on"])
         if day is None:
-            errors["occurred_on"] = (
-                f"Enter the date as year-month-day, for example {today.isoformat()}."
+            errors["occurred_on"] = gettext(
+                "Enter the date as year-month-day, for example %(example)s.",
+                example=today.isoformat(),
             )
         elif day > today:
-            errors["occurred_on"] = "This day is in the future. Choose the day it happened."
-        elif day < today - timedelta(days=MAX_DAYS_BACK):
-            errors["occurred_on"] = (
-                f"Only visits from the last {MAX_DAYS_BACK} days can be reported "
-                f"(on or after {(today - timedelta(days=MAX_DAYS_BACK)).isoformat()})."
+            errors["occurred_on"] = gettext(
+                "This day is in the future. Choose the day it happened."
+            )
+        elif day < earliest:
+            # TRANSLATORS: days is always 30.
+            errors["occurred_on"] = gettext(
+                "Only visits from the last %(days)s days can be reported (on or after %(day)s).",
+                days=MAX_DAYS_BACK,
+                day=format_day(earliest),
             )
 
     for name, options in CHOICES.items():
         if not values[name]:
-            errors[name] = MISSING[name]
+            errors[name] = str(MISSING[name])
         elif values[name] not in options:
-            errors[name] = f"Choose one of the options given. {MISSING[name]}"
+            errors[name] = f"{NOT_AN_OPTION} {MISSING[name]}"
 
     if not values["place"] and "lat" not in raw:
-        errors["place"] = MISSING["place"]
-    elif len(values["place"]) > 80:
-        errors["place"] = "That is too long for a place. " + MISSING["place"]
+        errors["place"] = str(MISSING["place"])
+    elif len(values["place"]) > PLACE_MAX_CHARS:
+        errors["place"] = gettext("That is too long for a place.") + " " + str(MISSING["place"])
 
     if values["note"]:
         if not notes_enabled:
-            errors["note"] = "This network does not accept notes. Leave the note empty."
+            errors["note"] = gettext("This network does not accept notes. Leave the note empty.")
         elif len(values["note"]) > NOTE_MAX_CHARS:
-            errors["note"] = (
-                f"Keep the note under {NOTE_MAX_CHARS} characters (it has {len(values['note'])})."
+            errors["note"] = gettext(
+                "Keep the note under %(max)s characters (now: %(count)s).",
+                max=NOTE_MAX_CHARS,
+                count=len(values["note"]),
             )
 
     if errors or day is None:
-        return None, errors
+        return None, in_field_order(errors)
     return Answers(
         occurred_on=day,
         time_of_day=values["time_of_day"],

@@ -16,6 +16,8 @@ from sqlmodel import Field, SQLModel
 
 from server.models.base import NO_ROWID
 
+EMERGENCY_TEXT_MAX = 400
+
 
 class Network(SQLModel, table=True):
     __tablename__ = "networks"
@@ -28,6 +30,9 @@ class Network(SQLModel, table=True):
     public_key: str | None = Field(default=None, max_length=64)  # base64 X25519 key for notes
     counting_rule: str = Field(default="all", max_length=32)  # all | confirmed_or_corroborated
     active: bool = True
+    # What the member form says to do in an emergency (e.g. the network's hotline), as the
+    # organisers wrote it; empty means the translated default text.
+    emergency_text: str | None = Field(default=None, max_length=EMERGENCY_TEXT_MAX)
 
 
 class Report(SQLModel, table=True):

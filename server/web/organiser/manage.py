@@ -12,12 +12,13 @@ from sqlmodel import select
 
 from server.deps import SessionDep, SettingsDep
 from server.intake.sealing import BadKey, parse_public_key
-from server.models import Network, Organiser, OrganiserNetwork
+from server.models import EMERGENCY_TEXT_MAX, Network, Organiser, OrganiserNetwork
 from server.networks.links import link_path, rotate_link
 from server.organising import audit
 from server.organising.accounts import AccountError, create_organiser, may_see, visible_networks
 from server.organising.logins import Active, end_all
 from server.publishing.incidents import RULES
+from server.web.member import DEFAULT_EMERGENCY
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.pages import page
 
@@ -49,6 +50,8 @@ def networks(request: Request, active: CurrentOrganiser, session: SessionDep, me
         networks=visible_networks(session=session, organiser=active.organiser),
         message=message,
         rules=sorted(RULES),
+        emergency_max=EMERGENCY_TEXT_MAX,
+        default_emergency=str(DEFAULT_EMERGENCY),
     )
 
 
@@ -127,6 +130,37 @@ def set_rule(
         detail=f"{network.slug}: {counting_rule}",
     )
     return _back(f"{network.name}: counting rule is now {counting_rule}.")
+
+
+@router.post("/networks/{network_id}/emergency")
+def set_emergency(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    emergency_text: str = Form(""),
+):
+    """Set what the member form says to do in an emergency (empty: the default text)."""
+    network = _network(session, active, network_id)
+    text = " ".join(emergency_text.split())
+    if len(text) > EMERGENCY_TEXT_MAX:
+        return _back(
+            f"{network.name}: keep the emergency text under {EMERGENCY_TEXT_MAX} characters "
+            f"(it has {len(text)}); it was not changed."
+        )
+    network.emergency_text = text or None
+    session.add(network)
+    audit.record(
+        session=session,
+        username=active.organiser.username,
+        action="emergency text set" if text else "emergency text cleared",
+        day=settings.today(),
+        detail=network.slug,
+    )
+    return _back(
+        f"{network.name}: the member form now shows "
+        + ("your emergency text." if text else "the default emergency text.")
+    )
 
 
 def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
