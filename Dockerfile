@@ -3,11 +3,14 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY server ./server
 COPY templates ./templates
 COPY migrations ./migrations
-RUN pip install -e '.[redis]' && pybabel compile -q -d server/locale -D messages && useradd --system --home /app raidwatch && mkdir -p /data/maps \
+# The same pinned versions as CI and the Makefile (constraints.txt); catalogs compiled here.
+RUN pip install --constraint constraints.txt -e '.[redis]' \
+    && pybabel compile -q -d server/locale -D messages \
+    && useradd --system --home /app raidwatch && mkdir -p /data/maps \
     && chown -R raidwatch /data
 USER raidwatch
 ENV RAIDWATCH_DATA_DIR=/data RAIDWATCH_MAPS_DIR=/data/maps RAIDWATCH_ENV=production

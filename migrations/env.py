@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from server.config import get_settings
 from server.db import make_engine
 
 config = context.config
@@ -15,7 +16,8 @@ def run() -> None:
     if connection is not None:
         _run_on(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    url = config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url
+    engine = make_engine(url)
     with engine.begin() as conn:
         _run_on(conn)
 
