@@ -9,7 +9,7 @@ COPY templates ./templates
 COPY migrations ./migrations
 # The same pinned versions as CI and the Makefile (constraints.txt); catalogs compiled here.
 RUN pip install --constraint constraints.txt -e '.[redis]' \
-    && pybabel compile -q -d server/locale -D messages \
+    && pybabel -q compile -d server/locale -D messages \
     && useradd --system --home /app raidwatch && mkdir -p /data/maps \
     && chown -R raidwatch /data
 USER raidwatch

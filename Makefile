@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(PIP_INSTALL) -e '.[test]'
-	$(PYBABEL) compile -q -d $(LOCALES) -D messages
+	$(PYBABEL) -q compile -d $(LOCALES) -D messages
 	touch $(STAMP)
 
 # Translations (see README, "Languages"). The .po files are the source; .mo files are
@@ -56,7 +56,7 @@ extract: $(STAMP)
 
 # Merge new and changed strings into every language's .po (new ones arrive empty or fuzzy).
 update-translations: extract
-	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-location \
+	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
 		--width 100 --ignore-obsolete
 
 # Start a catalog for another language: make new-language LOCALE=so
