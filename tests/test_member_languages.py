@@ -55,7 +55,10 @@ def test_the_language_links_name_each_language_in_itself(live_server, network):
     nav = page.split('<nav class="languages"', 1)[1].split("</nav>", 1)[0]
     assert 'aria-label="اللغة"' in page
     for language in LANGUAGES:
-        link = f'<a href="?lang={language.code}" lang="{language.code}" hreflang="{language.code}"'
+        link = (
+            f'<a href="?lang={language.code}" lang="{language.code}" dir="{language.dir}" '
+            f'hreflang="{language.code}"'
+        )
         assert link in nav and f">{language.endonym}</a>" in nav
     assert 'hreflang="ar" aria-current="true">العربية</a>' in nav
 
