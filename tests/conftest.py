@@ -105,9 +105,23 @@ def session(settings: Settings) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(settings: Settings):  # type: ignore[no-untyped-def]
+def pub(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> Settings:
+    """The test settings on the synthetic gazetteer, noise off; a module or test marked
+    ``pytest.mark.pub(**overrides)`` changes them (and its live server runs on them)."""
+    from tests.synthetic import publishing_settings
+
+    marker = request.node.get_closest_marker("pub")
+    overrides = marker.kwargs if marker is not None else {}
+    return publishing_settings(settings, tmp_path, **overrides)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, settings: Settings):  # type: ignore[no-untyped-def]
+    """The app: on `pub` under ``pytest.mark.pub``, otherwise on the plain test settings."""
     from server.app import create_app
 
+    if request.node.get_closest_marker("pub") is not None:
+        return create_app(request.getfixturevalue("pub"))
     return create_app(settings)
 
 
@@ -129,18 +143,15 @@ def free_port() -> int:
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
-    from server.logs import UVICORN_LOG_CONFIG
+    from server.cli.operate import uvicorn_options
 
     port = free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
-        access_log=False,
-        log_config=UVICORN_LOG_CONFIG,
-        server_header=False,
-        date_header=False,
         lifespan="off",
+        **uvicorn_options(app.state.settings),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,48 +1,33 @@
-"""Shared builders for organiser tests: accounts with a known password, logging in through
+"""Shared helpers for organiser tests: logging in through
 the real login form, CSRF tokens read from pages, database snapshots and the route list.
 
-Accounts are inserted with one argon2id hash computed once per run (hashing costs ~0.1 s);
-tests of hashing itself go through `accounts.create_organiser` or the command line.
+Accounts themselves are made by `tests.factories.add_organiser`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import httpx
+import pyotp
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 from server.config import Settings
 from server.db import get_engine
-from server.models import Network, Organiser, OrganiserNetwork
-from server.organising.accounts import HASHER
+from tests.factories import PASSWORD, TOTP_SECRET, add_organiser
 
-PASSWORD = "a long enough test password"
-WRONG_MESSAGE = "That username and password do not match."
-THROTTLED_MESSAGE = "Too many failed attempts."
+WRONG_MESSAGE = "That username, password and code do not match."
+THROTTLED_MESSAGE = "Too many failed attempts"
 
-
-@lru_cache
-def password_hash() -> str:
-    return HASHER.hash(PASSWORD)
+__all__ = ["PASSWORD", "TOTP_SECRET", "add_organiser"]  # re-exported for the login tests
 
 
-def add_organiser(
-    session: Session, username: str, *, networks: Iterable[Network] = (), is_admin: bool = False
-) -> Organiser:
-    organiser = Organiser(username=username, password_hash=password_hash(), is_admin=is_admin)
-    session.add(organiser)
-    session.flush()
-    for network in networks:
-        session.add(OrganiserNetwork(organiser_id=organiser.id, network_id=network.id))
-    session.commit()
-    session.refresh(organiser)
-    return organiser
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
 
 
 def login_token(client: httpx.Client) -> str:
@@ -53,11 +38,19 @@ def login_token(client: httpx.Client) -> str:
     return match.group(1)
 
 
-def log_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
-    """Submit the real login form (after fetching it for its token)."""
+def log_in(
+    client: httpx.Client, username: str, password: str = PASSWORD, code: str | None = None
+) -> httpx.Response:
+    """Submit the real login form (after fetching it for its token and pre-session cookie),
+    with the current code of TOTP_SECRET unless another ``code`` is given."""
     return client.post(
         "/login",
-        data={"username": username, "password": password, "login_token": login_token(client)},
+        data={
+            "username": username,
+            "password": password,
+            "code": totp_code() if code is None else code,
+            "login_token": login_token(client),
+        },
     )
 
 

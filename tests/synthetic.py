@@ -1,4 +1,5 @@
-"""A small synthetic gazetteer and report builders for publishing tests.
+"""A small synthetic gazetteer for publishing tests, the settings that use it, and readers of
+what publishing stored (rows are built by `tests.factories`).
 
 The gazetteer is 19 resolution-6 cells around Hackney (the centre and its first ring dense
 enough to be areas of their own at P = 1000, the second ring pooled) and one sparse cell in
@@ -8,15 +9,11 @@ Shetland, which becomes the "rest of" its resolution-4 region.
 from __future__ import annotations
 
 import csv
-import uuid
+import sys
 from datetime import date
 from pathlib import Path
 
 import h3
-from sqlalchemy import insert as sa_insert
-from sqlmodel import Session
-
-from server.models import Network, Report
 
 P = 1000
 HACKNEY = h3.latlng_to_cell(51.5465, -0.0553, 6)
@@ -47,82 +44,13 @@ def publishing_settings(settings, tmp_path: Path, **overrides):  # type: ignore[
         "min_postcodes": P,
         "epsilon": 0.0,
         "trend_epsilon": 0.0,
+        "late_epsilon": 0.0,
         "k": 10,
         "delay_days": 3,
         "retention_days": 30,
     }
     values.update(overrides)
     return settings.model_copy(update=values)
-
-
-def make_network(session: Session, name: str = "Net", rule: str = "all") -> Network:
-    network = Network(
-        slug=f"n-{uuid.uuid4().hex[:8]}", name=name, link_hash=uuid.uuid4().hex, counting_rule=rule
-    )
-    session.add(network)
-    session.commit()
-    session.refresh(network)
-    return network
-
-
-def storage_cell(res6: str = HACKNEY) -> str:
-    return h3.cell_to_center_child(res6, 7)
-
-
-def add_report(
-    session: Session,
-    network: Network,
-    *,
-    day: date,
-    cell: str | None = None,
-    band: str = "morning",
-    setting: str = "workplace",
-    status: str = "pending",
-    late: bool = False,
-    note: bytes | None = None,
-    commit: bool = True,
-) -> Report:
-    report = Report(
-        network_id=network.id,
-        cell=cell or storage_cell(),
-        district="E8",
-        occurred_on=day,
-        time_of_day=band,
-        setting=setting,
-        officers="3-5",
-        vehicles="1",
-        detained="unknown",
-        source="saw_it",
-        status=status,
-        late=late,
-        late_pending=late,
-        sealed_note=note,
-    )
-    session.add(report)
-    if commit:
-        session.commit()
-    return report
-
-
-def add_incidents(
-    session: Session, network: Network, *, day: date, count: int, res6: str = HACKNEY
-) -> None:
-    """`count` distinct incidents (different settings and bands) in one cell and day."""
-    settings = ("home", "workplace", "street", "transport", "reporting_centre", "other")
-    bands = ("night", "morning", "afternoon", "evening")
-    for n in range(count):
-        if n >= len(settings) * len(bands):
-            raise ValueError("at most 24 distinct incidents per cell and day")
-        add_report(
-            session,
-            network,
-            day=day,
-            cell=storage_cell(res6),
-            setting=settings[n % 6],
-            band=bands[n // 6],
-            commit=False,
-        )
-    session.commit()
 
 
 def published(settings, week: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -158,51 +86,8 @@ def area_of(settings, res6: str = HACKNEY) -> str:  # type: ignore[no-untyped-de
     return plan.partition.area_of_res6(res6)
 
 
-def make_series(pub):  # type: ignore[no-untyped-def]
-    """The stored series of the settings' gazetteer and P: (id, plan)."""
-    from server.db import get_engine
-    from server.publishing.series import ensure_series, load_gazetteer, plan_series
-
-    gazetteer = load_gazetteer(pub)
-    plan = plan_series(gazetteer=gazetteer, min_postcodes=pub.min_postcodes)
-    return ensure_series(engine=get_engine(pub), plan=plan, gazetteer=gazetteer), plan
-
-
-def freeze(
-    pub,
-    series_id,
-    week,
-    counts,
-    *,  # type: ignore[no-untyped-def]
-    epsilon=0.0,
-    areas=(),
-    national=None,
-):
-    """Store a release by hand: `counts` per area, every other area of `areas` at 0."""
-    from server.db import get_engine
-    from server.models import PublishedCount, Release
-
-    release_id = uuid.uuid4()
-    values = {area: 0 for area in areas} | counts
-    with get_engine(pub).begin() as conn:
-        conn.execute(
-            sa_insert(Release.__table__).values(
-                id=release_id,
-                series_id=series_id,
-                week=week,
-                epsilon=epsilon,
-                k=pub.k,
-                min_postcodes=pub.min_postcodes,
-                delay_days=3,
-                published_on=date(2026, 3, 12),
-                national_total=sum(values.values()) if national is None else national,
-                late_total=0,
-            )
-        )
-        conn.execute(
-            sa_insert(PublishedCount.__table__),
-            [{"release_id": release_id, "area": a, "count": c} for a, c in values.items()],
-        )
+# `raidwatch` from whichever interpreter runs the tests (never a hard-coded virtualenv path).
+RAIDWATCH = (sys.executable, "-m", "server.cli")
 
 
 def cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -214,6 +99,8 @@ def cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "RAIDWATCH_DATA_DIR": str(settings.data_dir),
         "RAIDWATCH_MIN_POSTCODES": str(settings.min_postcodes),
         "RAIDWATCH_EPSILON": str(settings.epsilon),
+        "RAIDWATCH_TREND_EPSILON": str(settings.trend_epsilon),
+        "RAIDWATCH_LATE_EPSILON": str(settings.late_epsilon),
         "RAIDWATCH_K": str(settings.k),
         "RAIDWATCH_DELAY_DAYS": str(settings.delay_days),
         "RAIDWATCH_RETENTION_DAYS": str(settings.retention_days),
@@ -245,3 +132,21 @@ def run_cli(
         get_settings.cache_clear()
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def view_of(settings, *, window: int, ending: str | None = None):  # type: ignore[no-untyped-def]
+    """`load_view` on a connection of its own, with the settings' k."""
+    from server.db import get_engine
+    from server.publishing.view_data import load_view
+
+    with get_engine(settings).connect() as conn:
+        return load_view(conn=conn, window=window, k=settings.k, ending=ending)
+
+
+def purge_on(settings, as_of: date) -> int:  # type: ignore[no-untyped-def]
+    """`purge` as the daily job runs it (one transaction), with the settings' retention."""
+    from server.db import get_engine
+    from server.publishing.purge import purge
+
+    with get_engine(settings).begin() as conn:
+        return purge(conn=conn, as_of=as_of, retention_days=settings.retention_days)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
+from server.intake.fields import CHOICES
 from server.models import Report
 from tests.factories import answers
 
@@ -22,13 +23,15 @@ def test_api_stores_a_report_and_returns_no_identifier(live_server, network, ses
             headers={"Authorization": f"Bearer {token}"},
         )
     assert response.status_code == 201
-    assert response.json() == {"status": "stored"}
+    assert response.json() == {"status": "stored", "place": "SW1A (Westminster)"}
     report = session.exec(select(Report)).one()
     assert report.district == "SW1A"
 
 
 def test_api_accepts_coordinates_and_rounds_them(live_server, network, session):
     import h3
+
+    from server.places.gazetteer import Gazetteer
 
     _, token = network
     body = answers(place=None, lat=51.546123, lng=-0.055987)
@@ -38,8 +41,11 @@ def test_api_accepts_coordinates_and_rounds_them(live_server, network, session):
         )
     assert response.status_code == 201, response.text
     report = session.exec(select(Report)).one()
-    assert report.cell == h3.latlng_to_cell(51.55, -0.06, 7)
     assert report.district.startswith("E") or report.district.startswith("N")
+    # Rounded to 51.55, -0.06, then reduced to its district: stored as that district's cell.
+    centre = Gazetteer.uk().by_key(f"district:{report.district}")
+    assert centre is not None
+    assert report.cell == h3.latlng_to_cell(centre.lat, centre.lng, 7)
 
 
 def test_api_refuses_a_bad_token_with_401(live_server, network, session):
@@ -110,6 +116,11 @@ def test_openapi_is_served_and_docs_ui_is_not(live_server):
         assert client.get("/healthz").json() == {"status": "ok"}
     assert spec.status_code == 200
     assert "/api/v1/reports" in spec.json()["paths"]
+    body = spec.json()["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]
+    fields = body["application/json"]["schema"]["properties"]
+    for name, values in CHOICES.items():  # every choice field lists exactly its values
+        assert fields[name]["enum"] == list(values), name
+    assert fields["detained"]["enum"] == ["none_seen", "1", "2-5", "6+", "unknown"]
 
 
 def test_api_refuses_a_note_when_the_network_has_no_key(live_server, network, session):

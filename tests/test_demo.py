@@ -14,7 +14,8 @@ from server.demo.history import NotEmpty, run_demo
 from server.demo.synthetic import History
 from server.publishing.series import load_gazetteer
 from server.weeks import iso_week
-from tests.synthetic import make_network, run_cli, table_rows
+from tests.factories import make_network
+from tests.synthetic import run_cli, table_rows
 
 AS_OF = "2026-03-18"  # a Wednesday: the week that ended on Sunday is due today
 

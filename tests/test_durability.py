@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import httpx
@@ -15,14 +14,14 @@ from sqlmodel import func, select
 from server.models import Report
 from tests.conftest import free_port
 from tests.factories import answers, form_token
-from tests.synthetic import cli_env
+from tests.synthetic import RAIDWATCH, cli_env
 
 
 def _serve(settings) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, **cli_env(settings)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        [*RAIDWATCH, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -65,3 +65,19 @@ def test_an_empty_submission_names_every_required_field():
         "detained",
         "source",
     }
+
+
+def test_the_stored_words_never_change_without_a_migration():
+    from server.vocabulary import CHOICE_FIELDS, CountingRule, Status
+
+    stored = {name: list(choice.labels()) for name, choice in CHOICE_FIELDS.items()}
+    assert stored == {
+        "time_of_day": ["night", "morning", "afternoon", "evening", "unknown"],
+        "setting": ["home", "workplace", "street", "transport", "reporting_centre", "other"],
+        "officers": ["1-2", "3-5", "6-10", "11+", "unknown"],
+        "vehicles": ["0", "1", "2-3", "4+", "unknown"],
+        "detained": ["none_seen", "1", "2-5", "6+", "unknown"],
+        "source": ["saw_it", "told_by_witness", "online"],
+    }
+    assert list(Status.labels()) == ["pending", "confirmed", "rejected", "duplicate"]
+    assert list(CountingRule.labels()) == ["all", "confirmed_or_corroborated"]

@@ -243,11 +243,11 @@ def test_unknown_postcode_shaped_text_is_unknown(uk: Gazetteer, text: str) -> No
     "text",
     [
         "Hackney",
-        "Manchester",
-        "Leeds",
-        "Cardiff",
-        "Belfast",
-        "Glasgow",
+        "Leicester",
+        "Coventry",
+        "Luton",
+        "Govanhill",
+        "Sparkbrook",
         "Tower Hamlets",
     ],
 )
@@ -292,15 +292,16 @@ def test_spelling_variants_agree(uk: Gazetteer, variants: tuple[str, ...]) -> No
 def test_hackney_label_and_district(uk: Gazetteer) -> None:
     place = uk.resolve("Hackney").place
     assert place is not None
-    assert place.label == "Hackney (London)"
+    assert place.label == "Hackney, London (E8)"
     assert place.district == "E8"
     assert in_greater_london(place)
 
 
 @pytest.mark.parametrize("borough", LONDON_BOROUGHS)
 def test_every_london_borough_resolves(uk: Gazetteer, borough: str) -> None:
-    place = uk.resolve(borough).place
-    assert place is not None, uk.resolve(borough).choices
+    resolution = uk.resolve(borough)
+    # The biggest ask which part; Sutton (a hundred villages too) asks which Sutton.
+    place = resolution.place or resolution.whole or resolution.choices[0]
     assert in_greater_london(place)
     assert area_of(place.district) in LONDON_AREAS
 
@@ -309,8 +310,9 @@ def test_every_london_borough_resolves(uk: Gazetteer, borough: str) -> None:
 def test_cities_resolve_near_their_centre(
     uk: Gazetteer, name: str, centre: tuple[float, float]
 ) -> None:
-    place = uk.resolve(name).place
-    assert place is not None, [c.label for c in uk.resolve(name).choices]
+    resolution = uk.resolve(name)
+    place = resolution.place or resolution.whole  # London, Manchester: which part?
+    assert place is not None, [c.label for c in resolution.choices]
     assert haversine_km(*centre, place.lat, place.lng) < 10
     assert place.district
     district = uk.by_key(f"district:{place.district}")
@@ -326,15 +328,17 @@ def test_ambiguous_name_offers_labelled_choices(uk: Gazetteer) -> None:
     labels = [choice.label for choice in choices]
     assert len(set(labels)) == len(labels)
     assert len({choice.key for choice in choices}) == len(choices)
-    assert labels[0] == "Newport (Wales)"  # most populous first
-    assert "Newport (Isle of Wight)" in labels
-    assert all(label.startswith("Newport (") for label in labels)
+    assert labels[0] == "Newport, Wales (NP20)"  # most populous first
+    assert "Newport, Isle of Wight, England (PO30)" in labels
+    # A town and county a person recognises, not the council ("Uttlesford").
+    assert "Newport, Saffron Walden, Essex (CB11)" in labels
+    assert not any("Uttlesford" in label for label in labels)
+    assert all(label.startswith("Newport, ") for label in labels)
     wales = choices[0]
     assert wales.key == "place:newport-wales"
     assert wales.district.startswith("NP")
-    assert uk.by_key(wales.key) == wales.__class__(
-        wales.key, "Newport (Wales)", wales.lat, wales.lng, wales.district
-    )
+    taken = uk.by_key(wales.key)
+    assert taken is not None and (taken.label, taken.district) == (wales.label, wales.district)
     for choice in choices:  # every choice can be taken back from a radio button
         taken = uk.by_key(choice.key)
         assert taken is not None and (taken.lat, taken.lng) == (choice.lat, choice.lng)
@@ -354,9 +358,11 @@ def test_distinct_places_of_one_name_stay_ambiguous(uk: Gazetteer, name: str) ->
     assert len({c.label for c in choices}) == len(choices)
 
 
-def test_borough_dominates_small_namesakes(uk: Gazetteer) -> None:
-    # Sutton is also a Cambridgeshire village; the borough has ~50 times the postcodes.
-    place = uk.resolve("Sutton").place
+def test_home_area_picks_among_namesakes(uk: Gazetteer) -> None:
+    # Sutton is also a hundred villages: without a home area the borough comes first.
+    choices = uk.resolve("Sutton").choices
+    assert choices and in_greater_london(choices[0])
+    place = uk.resolve("Sutton", uk.home_area("London")).place
     assert place is not None and in_greater_london(place)
 
 
@@ -364,7 +370,7 @@ def test_exact_name_beats_partial(uk: Gazetteer) -> None:
     dumfries = uk.resolve("Dumfries").place  # not the council of Dumfries and Galloway
     assert dumfries is not None and dumfries.district.startswith("DG1")
     barking = uk.resolve("Barking").place  # not Barking and Dagenham
-    assert barking is not None and barking.label.startswith("Barking (")
+    assert barking is not None and barking.label.startswith("Barking, ")
 
 
 def test_partial_names(uk: Gazetteer) -> None:
@@ -378,7 +384,8 @@ def test_partial_names(uk: Gazetteer) -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "!!!", "Nowhereville", "xq", "Atlantis Road"])
 def test_unknown_names(uk: Gazetteer, text: str) -> None:
-    assert uk.resolve(text) == Resolution(place=None, choices=())
+    resolution = uk.resolve(text)
+    assert (resolution.place, resolution.choices, resolution.whole) == (None, (), None)
 
 
 def test_unknown_keys(uk: Gazetteer) -> None:
@@ -393,7 +400,7 @@ def test_unknown_keys(uk: Gazetteer) -> None:
 
 @pytest.mark.parametrize("text", ["BT7 1NN", "BT7", "bt481aa", "Belfast", "Derry", "Lisburn"])
 def test_northern_ireland_lies_in_northern_ireland(uk: Gazetteer, text: str) -> None:
-    place = uk.resolve(text).place
+    place = uk.resolve(text).place or uk.resolve(text).whole
     assert place is not None
     assert in_northern_ireland(place), place
     assert place.district.startswith("BT")
@@ -439,7 +446,7 @@ def test_district_names(uk: Gazetteer) -> None:
 def test_places_for_labels(uk: Gazetteer) -> None:
     places = uk.places_for_labels()
     labels = [p.label for p in places]
-    assert labels[0] == "London"
+    assert places[0].name == "London"
     for city in ("Birmingham", "Glasgow", "Cardiff", "Belfast", "Leeds"):
         assert any(label.startswith(city) for label in labels), city
     assert 100 < len(places) < 1000
@@ -453,7 +460,7 @@ def test_res6_counts_cover_the_uk(uk: Gazetteer) -> None:
     # The packaged ONS directory keeps terminated postcodes and does not flag them; the
     # build drops whole withdrawn and PO-box districts, leaving ~2.58M (~1.8M are live).
     assert 2_400_000 < sum(counts.values()) < 2_750_000
-    belfast = uk.resolve("Belfast").place
+    belfast = uk.resolve("Belfast").whole
     assert belfast is not None
     assert counts[h3.latlng_to_cell(belfast.lat, belfast.lng, 6)] > 500
 
@@ -551,6 +558,97 @@ def test_from_csv_with_context_column(tmp_path: Path) -> None:
         write_csv(tmp_path / "us.csv", rows, ("name", "lat", "lng", "postcodes", "context"))
     )
     labels = [c.label for c in gazetteer.resolve("Springfield").choices]
-    assert labels == ["Springfield (Illinois)", "Springfield (Massachusetts)"]
+    assert labels == ["Springfield, Illinois", "Springfield, Massachusetts"]
     place = gazetteer.resolve("Springfield, Massachusetts").place
     assert place is not None and place.key == "place:springfield-massachusetts"
+
+
+# -- places people type (issue 10) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def east_london(uk: Gazetteer):  # type: ignore[no-untyped-def]
+    return uk.home_area("E, IG, RM, Hackney")
+
+
+def test_dalston_is_hackney_first_and_never_silently_cumbria(uk: Gazetteer, east_london) -> None:
+    asked = uk.resolve("Dalston")
+    assert asked.place is None
+    assert [c.label for c in asked.choices] == [
+        "Dalston, Hackney, London (E8)",
+        "Dalston, Cumbria, England (CA5)",
+    ]
+    home = uk.resolve("Dalston", east_london)
+    assert home.place is not None and home.place.label == "Dalston, Hackney (E8)"
+    assert [o.district for o in home.others] == ["CA5"]  # still offered, one tap away
+
+
+@pytest.mark.parametrize(
+    "text, district",
+    [
+        ("Moss Side", "M16"),
+        ("Govanhill", "G42"),
+        ("Sparkbrook", "B11"),
+        ("Harehills", "LS8"),
+        ("East Ham", "E6"),
+        ("Forest Gate", "E7"),
+        ("Belfast BT1", "BT1"),
+        ("BT1 Belfast", "BT1"),
+        ("Newport Wales", "NP20"),
+        ("Newport, Cymru", "NP20"),
+        ("Newport Isle of Wight", "PO30"),
+        ("Dalston E8", "E8"),
+        ("Moss Side Manchester", "M16"),
+        ("Casnewydd", "NP20"),
+        ("Inbhir Nis", "IV2"),
+        ("Doire", "BT47"),
+        ("Beal Feirste BT7", "BT7"),
+    ],
+)
+def test_neighbourhoods_and_combinations_resolve(uk: Gazetteer, text: str, district: str) -> None:
+    place = uk.resolve(text).place
+    assert place is not None, uk.resolve(text)
+    assert place.district == district
+
+
+@pytest.mark.parametrize(
+    "text, name", [("London", "London"), ("Manchester", "Manchester"), ("Caerdydd", "Caerdydd")]
+)
+def test_a_whole_city_asks_which_part(uk: Gazetteer, text: str, name: str) -> None:
+    resolution = uk.resolve(text)
+    assert resolution.place is None and resolution.whole is not None
+    assert resolution.whole.name == name and resolution.whole.whole
+    assert not resolution.choices  # no home area: nothing to narrow the parts with
+
+
+def test_a_whole_city_offers_the_home_areas_parts(uk: Gazetteer) -> None:
+    parts = uk.resolve("London", uk.home_area("E8, E5, N16")).choices
+    assert [p.district for p in parts] == ["E5", "E8", "N16"]
+    manchester = uk.resolve("Manchester").whole
+    assert manchester is not None
+    example, _, district = uk.example_part(manchester).rpartition(" or ")
+    assert example and district in uk.by_key(manchester.key).district + " M1 M2 M3 M4 M15"  # type: ignore[union-attr]
+
+
+def test_near_misses_get_did_you_mean(uk: Gazetteer) -> None:
+    hackny = uk.resolve("Hackny")
+    assert hackny.place is None and not hackny.choices
+    assert hackny.suggestions[0].label == "Hackney, London (E8)"
+    assert uk.resolve("Govanhil").suggestions[0].district == "G42"
+    assert not uk.resolve("Xq").suggestions  # too short to guess at
+
+
+def test_home_area_parsing(uk: Gazetteer) -> None:
+    area = uk.home_area(" e ; IG1,hackney,  M14 ")
+    assert area.text == "E, IG1, hackney, M14"
+    assert {"E8", "E17", "IG1", "M14", "N16"} <= area.districts
+    assert "IG2" not in area.districts and "M15" not in area.districts
+    assert not uk.home_area("")
+    with pytest.raises(ValueError, match="Atlantis, QQ"):
+        uk.home_area("E, Atlantis, QQ")
+
+
+def test_labels_name_a_town_and_county_not_a_council(uk: Gazetteer) -> None:
+    labels = [c.label for c in uk.resolve("Newport").choices]
+    assert "Newport, Shropshire, England (TF10)" in labels
+    assert not any(council in " ".join(labels) for council in ("Uttlesford", "Telford and"))

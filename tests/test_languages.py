@@ -64,3 +64,15 @@ def test_every_language_has_an_endonym_a_direction_and_a_unique_code():
     for language in LANGUAGES:
         assert by_code(language.code) == language
         assert language.endonym and language.dir in {"ltr", "rtl"}
+
+
+def test_place_choices_translate_country_names_only():
+    from server.i18n import speaking
+    from server.i18n.places import place_label
+
+    with speaking(by_code("ar")):
+        assert place_label("Newport, Wales (NP20)") == "Newport, ويلز (NP20)"
+        assert place_label("Belfast, Northern Ireland (BT1)") == "Belfast, أيرلندا الشمالية (BT1)"
+        assert place_label("Wales Bar (Rotherham, England)") == "Wales Bar (Rotherham, إنجلترا)"
+        assert place_label("New England, Peterborough (PE1)") == "New England, Peterborough (PE1)"
+    assert place_label("Newport, Wales (NP20)") == "Newport, Wales (NP20)"

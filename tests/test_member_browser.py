@@ -56,6 +56,15 @@ def test_a_member_reports_with_javascript_off_on_a_narrow_screen(
     phone.locator("input[name=place_choice]").first.check()
     _answer(phone)
     phone.click("button[type=submit]")
+    # Nothing counts yet: the member sees what their words were understood as.
+    assert phone.locator("h1").inner_text() == "Is this right?"
+    assert phone.locator(".place-understood").inner_text() == "Newport, Wales (NP20)"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(Report)).one() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "member-confirm.png"), full_page=True)
+    phone.click("button[value=yes]")
     assert phone.url.endswith(f"/r/{token}/received?lang=en")
     assert "Your report was received" in phone.locator("h1").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -63,3 +72,29 @@ def test_a_member_reports_with_javascript_off_on_a_narrow_screen(
     assert hosts == {live_server.url.split("/")[2]}
     session.expire_all()
     assert session.exec(select(func.count()).select_from(Report)).one() == 1
+
+
+def test_a_member_corrects_the_understood_place_with_javascript_off(
+    phone, live_server, network, session
+):
+    net, token = network
+    net.home_area = "E, IG"
+    session.add(net)
+    session.commit()
+    phone.goto(f"{live_server.url}/r/{token}")
+    _answer(phone)
+    phone.fill("#place-input", "Dalston")
+    phone.click("button[type=submit]")
+    # The East London network's Dalston is understood; the member meant the other one.
+    assert phone.locator(".place-understood").inner_text() == "Dalston, Hackney (E8)"
+    phone.click("button[value=edit]")
+    assert phone.locator("#place-input").input_value() == "Dalston"
+    assert phone.locator("input[name=officers][value='3-5']").is_checked()
+    phone.check("input[name=place_choice] >> nth=0")
+    assert "Cumbria" in phone.locator("label:has(input[name=place_choice])").first.inner_text()
+    phone.click("button[type=submit]")
+    assert phone.locator(".place-understood").inner_text() == "Dalston, Cumbria (CA5)"
+    phone.click("button[value=yes]")
+    assert phone.url.endswith(f"/r/{token}/received")
+    session.expire_all()
+    assert [r.district for r in session.exec(select(Report))] == ["CA5"]

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from server.models import Report
-from tests.factories import answers, form_token, submit_form
+from tests.factories import answers, confirm, form_token, preview_form, submit_form
 
 
 def count_reports(session) -> int:
@@ -118,7 +118,10 @@ def test_ambiguous_place_offers_choices_and_a_choice_is_accepted(live_server, ne
         data = {k: str(v) for k, v in answers(place="Newport").items()}
         data["place_choice"] = keys[0]
         data["form_token"] = form_token(response.text)
-        accepted = client.post(f"/r/{token}", data=data)
+        understood = client.post(f"/r/{token}", data=data)
+        assert "Newport, Wales (NP20)" in understood.text
+        assert count_reports(session) == 0
+        accepted = confirm(client, token, understood)
     assert accepted.status_code == 303
     assert count_reports(session) == 1
 
@@ -141,11 +144,9 @@ def test_unknown_and_rotated_links_are_plain_404s(live_server, network, session,
 def test_same_form_submitted_twice_stores_one_report(live_server, network, session):
     _, token = network
     with live_server.client() as client:
-        page = client.get(f"/r/{token}")
-        data = {k: str(v) for k, v in answers().items()}
-        data["form_token"] = form_token(page.text)
-        first = client.post(f"/r/{token}", data=data)
-        second = client.post(f"/r/{token}", data=data)
+        page = preview_form(client, token)
+        first = confirm(client, token, page)
+        second = confirm(client, token, page)
     assert first.status_code == second.status_code == 303
     assert count_reports(session) == 1
 
@@ -194,7 +195,7 @@ def test_burst_limit_is_per_sender(settings, network, session):
     with TestClient(create_app(settings), follow_redirects=False) as client:
         responses = [submit_form(client, token) for _ in range(3)]
     assert [r.status_code for r in responses] == [303, 303, 429]
-    assert "wait a few minutes" in responses[-1].text
+    assert "Not sent yet" in responses[-1].text and "about a minute" in responses[-1].text
     assert count_reports(session) == 2
 
 

@@ -13,14 +13,18 @@ from sqlmodel import select
 
 from server.intake.fields import CHOICES, FIELDS
 from server.models import Report
-from tests.factories import answers, form_token
+from tests.factories import answers, confirm, form_token
 
 
 def _post(client, token, **fields):
+    """Send the form; when it is understood, press "Send report" on the confirmation."""
     page = client.get(f"/r/{token}")
     data = {k: str(v) for k, v in fields.items() if v is not None}
     data["form_token"] = form_token(page.text)
-    return client.post(f"/r/{token}", data=data)
+    response = client.post(f"/r/{token}", data=data)
+    if response.status_code == 200 and 'name="confirm" value="yes"' in response.text:
+        return confirm(client, token, response)
+    return response
 
 
 def _form_answers(**overrides):

@@ -12,10 +12,10 @@ import base64
 import hashlib
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -28,12 +28,11 @@ from server.models import AuditEntry, Network, Organiser, OrganiserSession, Repo
 from server.organising import logins
 from server.organising.accounts import create_organiser
 from tests.conftest import PG_URL
+from tests.factories import PASSWORD, add_organiser, add_report, make_network, storage_cell
 from tests.organisers import (
-    PASSWORD,
     THROTTLED_MESSAGE,
     WRONG_MESSAGE,
     Route,
-    add_organiser,
     csrf_token,
     database_text,
     log_in,
@@ -41,15 +40,9 @@ from tests.organisers import (
     random_id,
     registered_routes,
     snapshot,
+    totp_code,
 )
-from tests.synthetic import (
-    DENSE,
-    add_report,
-    cli_env,
-    make_network,
-    publishing_settings,
-    storage_cell,
-)
+from tests.synthetic import DENSE, RAIDWATCH, cli_env
 
 ATTEMPTS = 3
 ORGANISER_PREFIXES = ("/organise", "/logout")
@@ -68,20 +61,18 @@ PUBLIC = {
     "/healthz",
 }
 ID_PARAMS = {"network_id", "report_id", "organiser_id"}
+# Enrolling acts only for an organiser without a second factor (tested in test_second_factor).
+ENROLLED_NOOP = {"/organise/account/second-factor"}
 
 
-@pytest.fixture
-def pub(settings, tmp_path):
-    return publishing_settings(
-        settings, tmp_path, login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0
-    )
+pytestmark = pytest.mark.pub(login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0)
 
 
-@pytest.fixture
-def app(pub):  # overrides conftest's: the live server runs on the synthetic gazetteer
-    from server.app import create_app
-
-    return create_app(pub)
+def moderated_day(pub) -> date:  # type: ignore[no-untyped-def]
+    """Last Sunday: its week has closed and, published no later than the Monday after, is
+    not released, so its reports are open to moderation whatever day the tests run."""
+    today = pub.today()
+    return today - timedelta(days=today.isoweekday())
 
 
 @dataclass
@@ -98,7 +89,7 @@ class World:
 @pytest.fixture
 def world(session: Session, pub) -> World:
     alpha, bravo = make_network(session, "Network Alpha"), make_network(session, "Network Bravo")
-    day = pub.today() - timedelta(days=1)  # a week not released yet: open to moderation
+    day = moderated_day(pub)
     alpha_report = add_report(session, alpha, day=day, setting="home")
     bravo_report = add_report(
         session, bravo, day=day, setting="street", cell=storage_cell(DENSE[1])
@@ -126,7 +117,8 @@ def _session_rows(settings) -> list[OrganiserSession]:  # type: ignore[no-untype
 
 
 def _set_cookies(response: httpx.Response) -> list[str]:
-    return response.headers.get_list("set-cookie")
+    """The session cookies a response sets (the login form's pre-session cookie aside)."""
+    return [c for c in response.headers.get_list("set-cookie") if "rw_session=" in c]
 
 
 # -- logging in ----------------------------------------------------------------------------
@@ -178,13 +170,13 @@ def test_a_forged_login_form_is_refused(clients, world, pub):
     assert _session_rows(pub) == []
 
 
-def test_throttle_refuses_even_the_right_password_after_repeated_failures(clients, world, pub):
+def test_throttle_refuses_further_guesses_without_the_second_factor(clients, world, pub):
     client = clients()
     # Variants of one username (case, spaces) are one account, so they share one counter.
     for variant in ("alice-of-alpha", "ALICE-of-alpha", " alice-of-alpha ")[:ATTEMPTS]:
         assert log_in(client, variant, "wrong password, wrong").status_code == 401
-    for variant in ("alice-of-alpha", "  Alice-Of-Alpha"):
-        refused = log_in(client, variant, PASSWORD)
+    for variant, code in (("alice-of-alpha", ""), ("  Alice-Of-Alpha", "000000")):
+        refused = log_in(client, variant, PASSWORD, code=code)
         assert refused.status_code == 429, refused.text
         assert THROTTLED_MESSAGE in refused.text and "Wait 15 minutes" in refused.text
         assert not _set_cookies(refused)
@@ -196,7 +188,7 @@ def test_throttle_refuses_even_the_right_password_after_repeated_failures(client
 def test_the_throttle_stores_no_address(clients, world, pub, live_server):
     for _ in range(ATTEMPTS + 1):
         log_in(clients(), "alice-of-alpha", "wrong password, wrong")
-    assert log_in(clients(), "alice-of-alpha").status_code == 429  # the throttle is on...
+    assert log_in(clients(), "alice-of-alpha", code="").status_code == 429  # throttle is on...
     stored = database_text(pub)
     assert "127.0.0.1" not in stored and "alice-of-alpha" in stored  # ...and keeps no address
 
@@ -284,20 +276,27 @@ def test_cookie_on_plain_http_loopback_drops_only_secure(clients, world):
 
 @pytest.mark.parametrize(
     "headers",
-    [
-        {"Host": "raidwatch.example"},  # plain http, but not loopback: no relaxation
-        {"X-Forwarded-Proto": "https"},  # a TLS proxy on this machine
-    ],
-    ids=["other-host", "behind-tls-proxy"],
+    # plain http, but not loopback: no relaxation. (A TLS proxy's X-Forwarded-Proto counts
+    # only from a trusted proxy: tests/test_request_guards.py.)
+    [{"Host": "raidwatch.example"}],
+    ids=["other-host"],
 )
 def test_cookie_is_host_prefixed_and_secure_off_loopback(clients, world, headers):
     client = clients()
     token_page = client.get("/login", headers=headers)
     token = token_page.text.split('name="login_token" value="')[1].split('"')[0]
+    # The pre-session cookie is Secure there too; a TLS browser would send it back.
+    [pre_session] = token_page.headers.get_list("set-cookie")
+    assert pre_session.startswith("__Host-rw_login=") and "Secure" in pre_session
     response = client.post(
         "/login",
-        headers=headers,
-        data={"username": "alice-of-alpha", "password": PASSWORD, "login_token": token},
+        headers={**headers, "Cookie": pre_session.split(";")[0]},
+        data={
+            "username": "alice-of-alpha",
+            "password": PASSWORD,
+            "code": totp_code(),
+            "login_token": token,
+        },
     )
     [header] = _set_cookies(response)
     name, attributes = _cookie_attributes(header)
@@ -312,7 +311,19 @@ def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(
     # The app reads its settings per request; switch the deployment's setting on.
     live_server.app.state.settings = pub.model_copy(update={"secure_cookies": True})
     client = clients()
-    response = log_in(client, "alice-of-alpha")
+    page = client.get("/login")
+    pre_session = page.headers["set-cookie"].split(";")[0]
+    token = page.text.split('name="login_token" value="')[1].split('"')[0]
+    response = client.post(
+        "/login",
+        headers={"Cookie": pre_session},
+        data={
+            "username": "alice-of-alpha",
+            "password": PASSWORD,
+            "code": totp_code(),
+            "login_token": token,
+        },
+    )
     [header] = _set_cookies(response)
     name, attributes = _cookie_attributes(header)
     assert name == "__Host-rw_session" and {"secure", "httponly", "samesite=strict"} <= attributes
@@ -381,6 +392,11 @@ def _form(pub) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "role": "admin",
         "status": "",
         "confirm": "yes",
+        # /organise/account/password: the same password again still replaces the hash
+        "current": PASSWORD,
+        "new": PASSWORD,
+        "again": PASSWORD,
+        "code": totp_code(),
     }
 
 
@@ -390,8 +406,8 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
     client = logged_in(clients(), "root-admin")
     posts = [r for r in _organiser_routes(live_server.app) if r.method != "GET"]
     assert len(posts) >= 8
-    form = _form(pub)
     for route in posts:
+        form = _form(pub)
         url = _url(route, _samples(world))
         before = snapshot(pub)
         for data, headers in (
@@ -409,6 +425,8 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(
         token = csrf_token(client)
         response = client.request(route.method, url, data={**form, "csrf_token": token})
         assert response.status_code in (200, 303), (route, response.status_code, response.text)
+        if route.path in ENROLLED_NOOP:
+            continue
         assert snapshot(pub) != before, f"{route.method} {url}: the sample request did nothing"
         if route.path.startswith("/logout"):
             client = logged_in(clients(), "root-admin")
@@ -438,7 +456,7 @@ def test_another_sessions_csrf_token_is_refused(clients, world, pub):
 def test_no_get_request_changes_anything(clients, world, pub, live_server):
     from server.publishing.jobs import publish_and_draw
 
-    publish_and_draw(settings=pub, as_of=pub.today())
+    publish_and_draw(settings=pub, as_of=moderated_day(pub) + timedelta(days=1))
     client = logged_in(clients(), "root-admin")
     routes = _organiser_routes(live_server.app)
     readable = {route.path for route in routes if route.method == "GET"}
@@ -446,6 +464,8 @@ def test_no_get_request_changes_anything(clients, world, pub, live_server):
     for route in routes:
         response = client.get(_url(route, _samples(world)))
         expected = (200,) if route.path in readable else (405,)
+        if route.path in ENROLLED_NOOP:
+            expected = (303,)  # enrolled already: sent to the account page
         assert response.status_code in expected, (route, response.status_code)
     assert snapshot(pub) == before
     assert client.get("/organise").status_code == 200  # GET /logout did not log out
@@ -513,16 +533,23 @@ def test_an_admin_cannot_disable_themselves(clients, world, pub):
 
 def test_passwords_are_hashed_with_argon2id(session, world, clients):
     person = create_organiser(
-        session=session, username="Carol", password=PASSWORD, networks=[world.alpha]
+        session=session,
+        username="Carol",
+        password=PASSWORD,
+        actor="root-admin",
+        day=date(2026, 1, 5),
+        networks=[world.alpha],
     )
     assert person.username == "carol" and person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
-    assert logged_in(clients(), "carol").get("/organise").status_code == 200
+    # No second factor yet: the password leads to enrolling one, and nowhere else.
+    response = log_in(clients(), "carol", code="")
+    assert response.headers["location"] == "/organise/account/second-factor"
 
 
 def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "organiser", "create", *argv],
+        [*RAIDWATCH, "organiser", "create", *argv],
         input=password + "\n",
         capture_output=True,
         text=True,
@@ -539,7 +566,14 @@ def test_cli_creates_an_organiser_reading_the_password_from_stdin(pub, world, cl
     with Session(get_engine(pub)) as s:
         dora = s.exec(select(Organiser).where(Organiser.username == "dora")).one()
     assert dora.password_hash.startswith("$argon2id$") and not dora.is_admin
-    client = logged_in(clients(), "dora")
+    # The second factor is printed once: an otpauth:// URI and ten recovery codes.
+    [uri] = [line for line in done.stdout.splitlines() if line.startswith("otpauth://totp/")]
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    assert secret not in database_text(pub)  # stored sealed only
+    client = clients()
+    assert log_in(client, "dora").status_code == 401  # someone else's code
+    response = log_in(client, "dora", code=totp_code(secret))
+    assert response.status_code == 303 and response.headers["location"] == "/organise"
     page = client.get("/organise/networks").text
     assert "Network Alpha" in page and "Network Bravo" not in page
     assert client.get("/organise/organisers").status_code == 403
@@ -574,7 +608,9 @@ def test_route_crawl_every_organiser_route_refuses_an_anonymous_request(
 ):
     from server.publishing.jobs import publish_and_draw
 
-    publish_and_draw(settings=pub, as_of=pub.today())  # so maps and exports exist
+    publish_and_draw(
+        settings=pub, as_of=moderated_day(pub) + timedelta(days=1)
+    )  # so maps and exports exist
     routes = _organiser_routes(live_server.app)
     before = snapshot(pub)
     strangers = {
@@ -617,7 +653,7 @@ def test_route_crawl_an_organiser_cannot_reach_another_networks_data(
 ):
     from server.publishing.jobs import publish_and_draw
 
-    publish_and_draw(settings=pub, as_of=pub.today())
+    publish_and_draw(settings=pub, as_of=moderated_day(pub) + timedelta(days=1))
     alice = logged_in(clients(), "alice-of-alpha")
     token = csrf_token(alice)
     form = {**_form(pub), "csrf_token": token}
@@ -631,8 +667,8 @@ def test_route_crawl_an_organiser_cannot_reach_another_networks_data(
     before = snapshot(pub)
     seen_pages = 0
     for route in _organiser_routes(live_server.app):
-        if route.path.startswith("/logout"):
-            continue  # alice's own session; covered by the logout tests
+        if route.path.startswith(("/logout", "/organise/account")):
+            continue  # alice's own session and account; covered by their own tests
         url = _url(route, _samples(world, of="bravo"))
         response = alice.request(route.method, url, data=form if route.method != "GET" else None)
         where = f"{route.method} {url}"

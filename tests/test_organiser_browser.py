@@ -8,6 +8,7 @@ the CSP or logs an error. Screenshots go to test-artifacts/ for a human to look 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,10 @@ from server.demo.history import run_demo
 from server.maps.drawing import render_maps
 from server.models import Network, Report
 from server.publishing.exports import to_csv
-from server.publishing.view_data import load_view
 from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
-from tests.organisers import PASSWORD, add_organiser
-from tests.synthetic import add_report
+from tests.factories import PASSWORD, add_organiser, add_report
+from tests.organisers import totp_code
+from tests.synthetic import view_of
 
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -32,10 +33,13 @@ pytestmark = BROWSER_MARKS
 @pytest.fixture
 def demo(settings, session):  # type: ignore[no-untyped-def]
     """Twelve weeks of demo history, released and drawn; an admin; a report to moderate."""
-    run_demo(settings=settings, as_of=settings.today(), weeks=12, visits_per_week=120)
+    # Released up to this Monday: last week has closed but is not released, so the report
+    # of last Sunday is open to moderation (the current week never is).
+    monday = settings.today() - timedelta(days=settings.today().weekday())
+    run_demo(settings=settings, as_of=monday, weeks=12, visits_per_week=120)
     render_maps(settings=settings)
     network = session.exec(select(Network).order_by(Network.name)).first()
-    add_report(session, network, day=settings.today(), setting="street")
+    add_report(session, network, day=monday - timedelta(days=1), setting="street")
     add_organiser(session, "dora", is_admin=True)
     return settings
 
@@ -54,6 +58,7 @@ def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     assert page.url == f"{base}/login"
     page.fill("#username", "dora")
     page.fill("#password", PASSWORD)
+    page.fill("#code", totp_code())
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/organise")
     assert page.locator("h1").inner_text() == "Where enforcement concentrates"
@@ -96,14 +101,14 @@ def test_dashboard_works_with_javascript_off(chromium, demo, live_server, tmp_pa
         page.click("text=Download CSV")
     download = info.value
     assert download.suggested_filename.endswith("-1w.csv")
-    assert Path(download.path()).read_text() == to_csv(load_view(settings=demo, window=1))
+    assert Path(download.path()).read_text() == to_csv(view_of(demo, window=1))
 
     page.click("nav >> text=Moderation")
     page.wait_for_url(f"{base}/organise/reports")
-    form = page.locator("form[action$='/reject']").first
-    report_id = form.get_attribute("action").split("/")[3]
+    button = page.locator("button[formaction^='/organise/reports/'][formaction$='/reject']").first
+    report_id = button.get_attribute("formaction").split("/")[3]
     assert _statuses(demo)[report_id] != "rejected"
-    form.locator("button").click()
+    button.click()
     page.wait_for_url(f"{base}/organise/reports?*")
     assert "Marked as rejected" in page.locator("[role=status]").inner_text()
     assert _statuses(demo)[report_id] == "rejected"
@@ -146,7 +151,7 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
     assert page.locator("iframe.map").get_attribute("src") == "/organise/map/window-12"
     frame.locator("path.leaflet-interactive").first.wait_for()
     # One drawn shape per shown area of the 12-week view, and the legend of that window.
-    shown = load_view(settings=demo, window=12).rows
+    shown = view_of(demo, window=12).rows
     assert frame.locator("path.leaflet-interactive").count() == len(shown)
     assert frame.locator(".rw-legend", has_text="Last 12 weeks").is_visible()
     assert page.locator("nav").count() == 1 and page.locator("#view").count() == 1
@@ -164,16 +169,19 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
 
     violations = _violations(page)
 
-    # Moderation through htmx: the CSRF token travels in the header set on <body>.
+    # Moderation: tabs swap through htmx (the CSRF token travels in the header set on
+    # <body>); actions are plain forms, POST then redirect, with JavaScript on too.
     page.click("nav >> text=Moderation")
     page.wait_for_url(f"{base}/organise/reports")
     page.evaluate("window.__mark = 'still no navigation'")
-    form = page.locator("form[action$='/confirm']").first
-    report_id = form.get_attribute("action").split("/")[3]
-    form.locator("button").click()
+    page.click("#moderation .tabs >> text=Pending")
+    page.wait_for_url(f"{base}/organise/reports?status=pending")
+    assert page.evaluate("window.__mark") == "still no navigation"
+    button = page.locator("button[formaction^='/organise/reports/'][formaction$='/confirm']").first
+    report_id = button.get_attribute("formaction").split("/")[3]
+    button.click()
     page.wait_for_selector("#moderation [role=status]")
     assert "Marked as confirmed" in page.locator("#moderation [role=status]").inner_text()
-    assert page.evaluate("window.__mark") == "still no navigation"
     assert _statuses(demo)[report_id] == "confirmed"
 
     # The session ends (another device logged out everywhere): the next htmx request
@@ -182,7 +190,7 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
     expected = len(problems)  # Chromium logs the refusal (401) itself, as it should
     with get_engine(demo).begin() as conn:
         conn.execute(text("DELETE FROM organiser_sessions"))
-    page.click("#moderation .tabs >> text=Pending")
+    page.click("#moderation .tabs >> text=Confirmed")
     page.wait_for_url(f"{base}/login")
     assert page.locator("h1").inner_text() == "Organiser log in"
 

@@ -22,14 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from server.db import get_engine
 from server.demo.history import run_demo
-from server.models import BudgetLedger
+from server.models.tables import LEDGER
 from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
-from server.publishing.purge import purge
 from server.publishing.release import Policy, publish, release_week
 from server.publishing.series import ensure_series, load_gazetteer, plan_series
-from server.publishing.view_data import load_view
 from tests.conftest import PG_URL
-from tests.synthetic import add_report, make_network, published, publishing_settings, table_rows
+from tests.factories import add_report, make_network
+from tests.synthetic import published, publishing_settings, purge_on, table_rows, view_of
 
 AS_OF = date(2026, 3, 18)
 NOTE = b"\x8a\x19zq-sealed-note-canary-\x01\x02"
@@ -46,7 +45,7 @@ def test_P4_exports_show_only_areas_passing_the_floor_and_nothing_per_report(dem
     cells = {r.cell for r in reports}
     days = {str(r.occurred_on) for r in reports}  # text() gives SQLite dates as strings
     for window in (1, 4, 12):
-        view = load_view(settings=demo, window=window)
+        view = view_of(demo, window=window)
         floor = max(view.threshold, demo.k)
         assert view.rows and all(row.count >= floor for row in view.rows)
         text = to_csv(view)
@@ -84,11 +83,7 @@ def test_P4_releases_are_frozen_and_noised_once(settings, tmp_path, session):
     assert {week: published(pub, week) for week in weeks} == before
     with pytest.raises(IntegrityError), get_engine(pub).begin() as conn:
         release_id = uuid.UUID(str(table_rows(pub, "SELECT id FROM releases")[0].id))
-        conn.execute(
-            insert(BudgetLedger.__table__).values(
-                week=weeks[-1], release_id=release_id, epsilon=1.0
-            )
-        )
+        conn.execute(insert(LEDGER).values(week=weeks[-1], release_id=release_id, epsilon=1.0))
 
 
 def test_P4_nothing_is_released_before_the_delay(settings, tmp_path, session):
@@ -104,9 +99,9 @@ def test_P5_raw_reports_and_sealed_notes_expire_after_retention(settings, tmp_pa
     add_report(session, net, day=date(2026, 3, 10), note=NOTE)
     add_report(session, net, day=date(2026, 3, 11), setting="home")
     publish(settings=pub, as_of=AS_OF)
-    assert purge(settings=pub, as_of=AS_OF + timedelta(days=30)) == 0
+    assert purge_on(pub, AS_OF + timedelta(days=30)) == 0
     assert len(table_rows(pub, "SELECT id FROM reports")) == 2
-    assert purge(settings=pub, as_of=AS_OF + timedelta(days=31)) == 2
+    assert purge_on(pub, AS_OF + timedelta(days=31)) == 2
     assert table_rows(pub, "SELECT count(*) FROM reports") == [(0,)]
     assert len(table_rows(pub, "SELECT id FROM releases")) == 12  # releases stay
     session.close()

@@ -9,22 +9,14 @@ from datetime import date
 
 import pytest
 
-from tests.synthetic import (
-    add_incidents,
-    add_report,
-    make_network,
-    publishing_settings,
-    run_cli,
-    table_rows,
-)
+from tests.factories import add_incidents, add_report, make_network
+from tests.synthetic import run_cli, table_rows
 
 MONDAY = date(2026, 1, 5)  # 2026-W02
 DUE = "2026-01-14"
 
 
-@pytest.fixture
-def pub(settings, tmp_path):
-    return publishing_settings(settings, tmp_path, k=3)
+pytestmark = pytest.mark.pub(k=3)
 
 
 @pytest.fixture

@@ -12,16 +12,11 @@ import pytest
 
 from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
 from server.publishing.noise import noise_sd
-from server.publishing.view_data import load_view
 from server.weeks import previous_weeks
-from tests.synthetic import DENSE, area_of, freeze, make_series, publishing_settings
+from tests.factories import freeze, make_series
+from tests.synthetic import DENSE, area_of, publishing_settings, view_of
 
 LAST = "2026-W10"
-
-
-@pytest.fixture
-def pub(settings, tmp_path):
-    return publishing_settings(settings, tmp_path)
 
 
 def shown(view):
@@ -32,7 +27,7 @@ def test_floor_is_k_without_noise_and_inclusive(pub):
     series_id, plan = make_series(pub)
     at, below = area_of(pub, DENSE[0]), area_of(pub, DENSE[1])
     freeze(pub, series_id, LAST, {at: 10, below: 9}, areas=plan.partition.areas())
-    view = load_view(settings=pub, window=1)
+    view = view_of(pub, window=1)
     assert view.threshold == 10 and view.sigma == 0
     assert shown(view) == {at: 10}
     assert view.national_total == 19  # the hidden 9 still count nationally
@@ -53,17 +48,17 @@ def test_three_sigma_over_the_window_with_mixed_epsilon(pub):
             areas=plan.partition.areas(),
         )
     sigma = math.sqrt(6 * noise_sd(0.5, 1) ** 2 + 6 * noise_sd(1.0, 1) ** 2)
-    view = load_view(settings=pub, window=12)
+    view = view_of(pub, window=12)
     assert view.sigma == pytest.approx(sigma)
     assert view.threshold == pytest.approx(3 * sigma) and 22 < 3 * sigma < 23
     assert shown(view) == {a: 23}  # b's 22 is above k but below 3σ: pooled, then hidden
     assert view.weeks == tuple(weeks) and view.metadata()["epsilon"] == [0.5, 1.0]
-    four = load_view(settings=pub, window=4)
+    four = view_of(pub, window=4)
     assert four.sigma == pytest.approx(
         math.sqrt(2 * noise_sd(0.5, 1) ** 2 + 2 * noise_sd(1.0, 1) ** 2)
     )
     assert shown(four) == {a: 23, b: 22}
-    one = load_view(settings=pub, window=1)
+    one = view_of(pub, window=1)
     assert one.epsilons == (0.5,) and one.threshold == 10  # 3σ = 8.4 < k
 
 
@@ -80,7 +75,7 @@ def test_small_areas_pool_into_their_region_or_hide(pub):
     other = next(r for r in by_region if r != region)
     counts[by_region[other][0]] = 9  # alone and below: hidden
     freeze(pub, series_id, LAST, counts, areas=partition.areas())
-    view = load_view(settings=pub, window=1)
+    view = view_of(pub, window=1)
     assert shown(view) == {big: 25}
     regions = {row.area: row for row in view.rows if row.kind == "region"}
     assert list(regions) == [region] and regions[region].count == 10
@@ -95,7 +90,7 @@ def test_window_ends_at_the_latest_release_of_its_series(pub, settings, tmp_path
     a = area_of(pub, DENSE[0])
     freeze(pub, series_id, "2026-W04", {a: 50}, areas=plan.partition.areas())
     freeze(pub, series_id, "2026-W08", {a: 11}, areas=plan.partition.areas())
-    view = load_view(settings=pub, window=4)
+    view = view_of(pub, window=4)
     assert view.weeks == ("2026-W08",) and shown(view) == {a: 11}
     assert (view.first_week, view.last_week) == ("2026-W05", "2026-W08")
     # A new P starts a new series; its releases do not mix with the old series' ones.
@@ -103,20 +98,20 @@ def test_window_ends_at_the_latest_release_of_its_series(pub, settings, tmp_path
     new_id, new_plan = make_series(coarser)
     assert new_id != series_id
     freeze(coarser, new_id, "2026-W09", {}, areas=new_plan.partition.areas())
-    assert load_view(settings=coarser, window=4).weeks == ("2026-W09",)
+    assert view_of(coarser, window=4).weeks == ("2026-W09",)
 
 
 def test_no_view_before_any_release(pub):
-    assert load_view(settings=pub, window=4) is None
+    assert view_of(pub, window=4) is None
     with pytest.raises(ValueError):
-        load_view(settings=pub, window=3)
+        view_of(pub, window=3)
 
 
 def test_exports_state_the_policy_and_list_only_shown_rows(pub):
     series_id, plan = make_series(pub)
     a, b = area_of(pub, DENSE[0]), area_of(pub, DENSE[1])
     freeze(pub, series_id, LAST, {a: 14, b: 3}, areas=plan.partition.areas())
-    view = load_view(settings=pub, window=1)
+    view = view_of(pub, window=1)
     text = to_csv(view)
     comments = [line for line in text.splitlines() if line.startswith("#")]
     for needle in (

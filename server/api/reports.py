@@ -1,61 +1,55 @@
-"""``POST /api/v1/reports``: the same report as the form, as JSON, for member apps and bots."""
+"""``POST /api/v1/reports``: the same report as the form, as JSON, for member apps and bots.
+
+Invariant: ``201 {"status": "stored"}`` means exactly one report was stored; every other
+answer stores nothing.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from server.api.schema import Message, Problems, ReportIn, Stored, read_report
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.i18n import gettext
 from server.i18n.places import place_label
 from server.intake.accept import accept_report
+from server.intake.fields import validate_answers
 from server.networks.links import network_for_token
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="memberToken",
+    description="The member link's token: the part after `/r/` in the link.",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+TOKEN_MAX = 64  # tokens are 22 characters; anything much longer is not one
 
 
-class ReportIn(BaseModel):
-    """A report. Send `place`, or `lat` and `lng` (rounded to about 1 km before any use)."""
-
-    occurred_on: date = Field(
-        description="The day it happened; not in the future, at most 30 days back"
-    )
-    time_of_day: Literal["night", "morning", "afternoon", "evening", "unknown"]
-    place: str | None = Field(None, description="Postcode district, full postcode or place name")
-    lat: float | None = None
-    lng: float | None = None
-    setting: Literal[
-        "home",
-        "workplace",
-        "shop",
-        "street",
-        "transport",
-        "health",
-        "school",
-        "council_office",
-        "bank",
-        "reporting_centre",
-        "other",
-    ]
-    officers: Literal["1-2", "3-5", "6-10", "11+", "unknown"]
-    vehicles: Literal["0", "1", "2-3", "4+", "unknown"]
-    detained: Literal["none_seen", "1", "2-5", "6+", "unknown"]
-    source: Literal["saw_it", "told_by_witness", "online"]
-    note: str | None = Field(None, description="Sealed to the network's key; only if it has one")
-    place_choice: str | None = Field(None, description="A `key` from an ambiguous-place error")
-
-
-def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
-    return JSONResponse({"detail": errors}, status_code=status)
+def _problem(
+    errors: dict[str, str], choices: list[dict[str, str]] | None = None, reason: str = ""
+) -> JSONResponse:
+    detail: list[dict[str, Any]] = []
+    for name, message in errors.items():
+        item: dict[str, Any] = {"field": name, "message": message}
+        # No silent guess: an ambiguous name, a whole city or a near miss is answered with
+        # the places to choose from (send one back as place_choice).
+        if name == "place" and reason:
+            item["reason"] = reason
+        if name == "place" and choices:
+            item["choices"] = choices
+        detail.append(item)
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 @router.post(
     "/reports",
     status_code=201,
+    response_model=Stored,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -69,14 +63,30 @@ def _problem(status: int, errors: list[dict[str, object]]) -> JSONResponse:
         }
     },
     responses={
-        201: {"description": "Stored. The body holds no identifier."},
-        401: {"description": "Missing or unknown member token"},
-        422: {"description": "`detail` lists `{field, message}` for every bad field"},
-        429: {"description": "Rate limit reached; nothing stored"},
+        201: {
+            "description": "Stored, exactly once. The body holds no identifier, only `place`: "
+            'what the place was understood as (e.g. "Dalston, Hackney (E8)").'
+        },
+        401: {"model": Message, "description": "Missing or unknown member token"},
+        403: {"model": Message, "description": "Sent by a page of another site"},
+        413: {"model": Message, "description": "Body over 16 KiB; not read, nothing stored"},
+        415: {"model": Message, "description": "Not JSON (multipart is never accepted)"},
+        422: {
+            "model": Problems,
+            "description": "`detail` lists `{field, message}` for every bad field; a place "
+            "that needs a choice adds `reason` (ambiguous, whole, near_miss, unknown) and "
+            "`choices` (`{key, label}`; send a key back as `place_choice`)",
+        },
+        429: {
+            "model": Message,
+            "description": "Rate limit reached; nothing stored. `Retry-After` says how many "
+            "seconds to wait. Only stored reports count against a link's hourly allowance.",
+        },
     },
 )
 async def create_report(
     request: Request,
+    credentials: Credentials,
     session: SessionDep,
     settings: SettingsDep,
     gazetteer: GazetteerDep,
@@ -84,47 +94,47 @@ async def create_report(
     sender: SenderDep,
 ):
     """Submit a report with `Authorization: Bearer <member token>`."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     network = None
-    if scheme.lower() == "bearer" and token:
-        network = network_for_token(session=session, token=token.strip(), key=settings.key())
+    token = credentials.credentials.strip() if credentials else ""
+    if token and len(token) <= TOKEN_MAX:
+        network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return JSONResponse(
             {"detail": gettext("Missing or unknown member token.")},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    try:
-        raw = await request.json()
-    except ValueError:
-        raw = None
-    if not isinstance(raw, dict):
-        message = gettext("The body must be a JSON object.")
-        return _problem(422, [{"field": "body", "message": message}])
-    if not limits.allow(link_hash=network.link_hash, address=sender):
+    raw, type_errors = read_report(await request.body())
+    if raw is None:
+        return _problem(type_errors)
+    wait = limits.sender_wait(address=sender) or limits.link_wait(link_hash=network.link_hash)
+    if wait:
         return JSONResponse(
             {
                 "detail": gettext(
-                    "Too many reports from this link just now; nothing was stored. Try again later."
+                    "Too many reports just now; nothing was stored. Send it again after "
+                    "%(seconds)s seconds (Retry-After).",
+                    seconds=wait,
                 )
             },
             status_code=429,
+            headers={"Retry-After": str(wait)},
         )
-    unknown = sorted(set(raw) - set(ReportIn.model_fields))
-    if unknown:
-        message = gettext("Unknown field.")
-        return _problem(422, [{"field": name, "message": message} for name in unknown])
+    if type_errors:  # name the other fields' mistakes too, but store nothing
+        _, errors = validate_answers(
+            raw, today=settings.today(), notes_enabled=bool(network.public_key)
+        )
+        return _problem({**errors, **type_errors})
     outcome = accept_report(
         session=session, network=network, raw=raw, gazetteer=gazetteer, today=settings.today()
     )
-    if outcome.errors:
-        errors: list[dict[str, object]] = [
-            {"field": name, "message": message} for name, message in outcome.errors.items()
-        ]
-        for error in errors:
-            if error["field"] == "place" and outcome.place_choices:
-                error["choices"] = [
-                    {"key": p.key, "label": place_label(p.label)} for p in outcome.place_choices
-                ]
-        return _problem(422, errors)
-    return JSONResponse({"status": "stored"}, status_code=201)
+    if outcome.errors or not outcome.stored:
+        choices = [{"key": p.key, "label": place_label(p.label)} for p in outcome.place_choices]
+        return _problem(
+            outcome.errors or {"body": gettext("Nothing was stored.")},
+            choices,
+            outcome.place_reason,
+        )
+    limits.count_stored(link_hash=network.link_hash)  # only stored reports use the allowance
+    understood = place_label(outcome.understood.label) if outcome.understood else ""
+    return JSONResponse({"status": "stored", "place": understood}, status_code=201)

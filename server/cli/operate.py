@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from sqlmodel import func, select
 
 from server.cli.common import ready
+from server.config import Settings
 from server.db import session_scope
 
 
@@ -16,7 +18,6 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
-    from server.logs import UVICORN_LOG_CONFIG
     from server.publishing.jobs import publish_and_purge
     from server.scheduler import start_scheduler
 
@@ -25,16 +26,34 @@ def serve(args: argparse.Namespace) -> int:
     if settings.scheduler:
         start_scheduler(app, daily_jobs=[publish_and_purge])
     print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        access_log=False,
-        log_config=UVICORN_LOG_CONFIG,
-        server_header=False,
-        date_header=False,
-    )
+    uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn runs the app (`raidwatch serve` and the tests' live server alike).
+
+    Forwarded headers (X-Forwarded-For/-Proto) are believed only from the addresses in
+    ``RAIDWATCH_TRUSTED_PROXIES``; uvicorn's own default would trust 127.0.0.1, so that
+    anything on the host could pick its address per request. Uvicorn has no timeout for
+    slow request headers or bodies: the shipped proxy configuration (deploy/nginx.conf)
+    sets those; uvicorn bounds idle keep-alive, connections and header size.
+    """
+    from server.logs import UVICORN_LOG_CONFIG
+
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    return {
+        "access_log": False,
+        "log_config": UVICORN_LOG_CONFIG,
+        "server_header": False,
+        "date_header": False,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or [],
+        "timeout_keep_alive": 5,
+        "limit_concurrency": 200,  # beyond: 503 at once, not a queue that holds memory
+        "h11_max_incomplete_event_size": 16 * 1024,
+        "backlog": 256,
+    }
 
 
 def status(args: argparse.Namespace) -> int:

@@ -11,13 +11,18 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from server.cli.common import fail, ready
 from server.config import get_settings
 from server.db import get_engine
-from server.models import PublishedCount, Release
+from server.models.tables import COUNTS, RELEASES
+
+if TYPE_CHECKING:
+    from server.publishing.view_data import WindowView
 
 
 def _as_of(args: argparse.Namespace) -> date:
@@ -35,12 +40,11 @@ def publish_command(args: argparse.Namespace) -> int:
 
 def releases_command(args: argparse.Namespace) -> int:
     settings = ready()
-    releases, counts = Release.__table__, PublishedCount.__table__  # type: ignore[attr-defined]
     query = (
-        select(releases, func.count(counts.c.area).label("areas"))
-        .join(counts, counts.c.release_id == releases.c.id, isouter=True)
-        .group_by(releases.c.id)
-        .order_by(releases.c.week)
+        select(RELEASES, func.count(COUNTS.c.area).label("areas"))
+        .join(COUNTS, COUNTS.c.release_id == RELEASES.c.id, isouter=True)
+        .group_by(RELEASES.c.id)
+        .order_by(RELEASES.c.week)
     )
     with get_engine(settings).connect() as conn:
         rows = [
@@ -74,25 +78,25 @@ def export_command(args: argparse.Namespace) -> int:
     from server.publishing.view_data import load_view
 
     settings = ready()
-    view = load_view(settings=settings, window=args.window)
-    if view is None:
-        return fail("no releases yet: run `raidwatch publish` once a week is due")
-    if args.named_areas is not None:
-        return _export_named(args, view)
+    with get_engine(settings).connect() as conn:
+        view = load_view(conn=conn, window=args.window, k=settings.k)
+        if view is None:
+            return fail("no releases yet: run `raidwatch publish` once a week is due")
+        if args.named_areas is not None:
+            return _export_named(conn, args, view)
     sys.stdout.write(to_geojson(view) if args.format == "geojson" else to_csv(view))
     return 0
 
 
-def _export_named(args: argparse.Namespace, view) -> int:
+def _export_named(conn: Connection, args: argparse.Namespace, view: WindowView) -> int:
     from server.publishing.exports import to_named_csv
     from server.publishing.named_areas import layers, view_by_named_area
 
-    settings = get_settings()
-    known = layers(settings=settings)
+    known = layers(conn=conn)
     layer = args.named_areas or (known[0] if len(known) == 1 else "")
     if layer not in known:
         return fail(f"choose a named-area layer: {', '.join(known) or 'none imported'}")
-    rows = view_by_named_area(settings=settings, view=view, layer=layer)
+    rows = view_by_named_area(conn=conn, view=view, layer=layer)
     sys.stdout.write(to_named_csv(view, layer=layer, rows=rows))
     return 0
 
@@ -101,7 +105,8 @@ def purge_command(args: argparse.Namespace) -> int:
     from server.publishing.purge import purge
 
     settings = ready()
-    deleted = purge(settings=settings, as_of=_as_of(args))
+    with get_engine(settings).begin() as conn:
+        deleted = purge(conn=conn, as_of=_as_of(args), retention_days=settings.retention_days)
     print(f"deleted {deleted} raw report(s)")
     return 0
 
@@ -111,13 +116,14 @@ def areas_import_command(args: argparse.Namespace) -> int:
 
     settings = ready()
     try:
-        layer, count = import_named_areas(
-            settings=settings,
-            path=Path(args.file),
-            code_field=args.code_field,
-            name_field=args.name_field,
-            layer=args.layer,
-        )
+        with get_engine(settings).begin() as conn:
+            layer, count = import_named_areas(
+                conn=conn,
+                path=Path(args.file),
+                code_field=args.code_field,
+                name_field=args.name_field,
+                layer=args.layer,
+            )
     except (OSError, ValueError) as exc:
         return fail(str(exc))
     print(f"imported {count} named area(s) into layer {layer!r}")

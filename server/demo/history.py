@@ -20,18 +20,19 @@ from sqlmodel import Session
 from server.config import Settings
 from server.db import get_engine
 from server.demo.synthetic import History
-from server.models import Network, Release, Report
+from server.models.tables import NETWORKS, RELEASES, REPORTS
 from server.networks.links import create_network, link_path
-from server.publishing.release import is_due, publish
+from server.publishing.release import publish
+from server.publishing.schedule import is_due
 from server.publishing.series import load_gazetteer
+from server.vocabulary import CountingRule
 from server.weeks import iso_week, previous_weeks, week_end
 
-NETWORKS = (  # (name, counting rule): one network only counts confirmed or corroborated
-    ("East London Rapid Response (demo)", "all"),
-    ("Greater Manchester Raid Watch (demo)", "all"),
-    ("Glasgow Southside Network (demo)", "confirmed_or_corroborated"),
+DEMO_NETWORKS = (  # (name, counting rule): one network only counts confirmed or corroborated
+    ("East London Rapid Response (demo)", CountingRule.ALL),
+    ("Greater Manchester Raid Watch (demo)", CountingRule.ALL),
+    ("Glasgow Southside Network (demo)", CountingRule.CONFIRMED_OR_CORROBORATED),
 )
-REPORTS = Report.__table__  # type: ignore[attr-defined]
 
 
 class NotEmpty(Exception):
@@ -50,7 +51,7 @@ def is_empty(*, engine: Engine) -> bool:
     with engine.connect() as conn:
         return all(
             conn.execute(select(func.count()).select_from(model)).scalar_one() == 0
-            for model in (Network, Report, Release)
+            for model in (NETWORKS, REPORTS, RELEASES)
         )
 
 
@@ -93,9 +94,9 @@ def create_demo_networks(*, settings: Settings) -> tuple[list[uuid.UUID], list[t
     """The three demo networks: their ids and (name, member link path)."""
     ids, links = [], []
     with Session(get_engine(settings)) as session:
-        for name, rule in NETWORKS:
+        for name, rule in DEMO_NETWORKS:
             network, token = create_network(session=session, name=name, key=settings.key())
-            network.counting_rule = rule
+            network.counting_rule = rule.value
             session.add(network)
             session.commit()
             ids.append(network.id)

@@ -10,6 +10,7 @@ from server.config import Settings
 from server.db import session_scope
 from server.models import Organiser
 from server.organising.accounts import create_organiser
+from server.organising.audit import CLI
 
 
 def demo_organiser(*, settings: Settings) -> tuple[str, str]:
@@ -18,5 +19,12 @@ def demo_organiser(*, settings: Settings) -> tuple[str, str]:
         username, n = "demo-admin", 2
         while session.exec(select(Organiser).where(Organiser.username == username)).first():
             username, n = f"demo-admin-{n}", n + 1
-        create_organiser(session=session, username=username, password=password, is_admin=True)
+        create_organiser(
+            session=session,
+            username=username,
+            password=password,
+            actor=CLI,
+            day=settings.today(),
+            is_admin=True,
+        )
     return username, password

@@ -21,6 +21,16 @@ from typing import TypeVar
 import h3
 
 from server.places.gazetteer import Gazetteer, haversine_km
+from server.vocabulary import (
+    CHOICE_FIELDS,
+    Detained,
+    Officers,
+    Setting,
+    Source,
+    Status,
+    TimeOfDay,
+    Vehicles,
+)
 from server.weeks import week_start
 
 T = TypeVar("T")
@@ -39,29 +49,33 @@ HOTSPOTS: tuple[tuple[str, float, float, float, float, int | None], ...] = (
 BACKGROUND_SHARE = 1.0 - sum(h[3] for h in HOTSPOTS)  # anywhere, in proportion to postcodes
 DAY_WEIGHTS = (18, 18, 18, 18, 16, 7, 5)  # Monday..Sunday
 SETTINGS = {
-    "workplace": 30,
-    "home": 28,
-    "shop": 10,
-    "street": 14,
-    "transport": 7,
-    "reporting_centre": 4,
-    "council_office": 2,
-    "health": 1,
-    "school": 1,
-    "bank": 1,
-    "other": 2,
+    Setting.WORKPLACE.value: 30,
+    Setting.HOME.value: 28,
+    Setting.SHOP.value: 10,
+    Setting.STREET.value: 14,
+    Setting.TRANSPORT.value: 7,
+    Setting.REPORTING_CENTRE.value: 4,
+    Setting.COUNCIL_OFFICE.value: 2,
+    Setting.HEALTH.value: 1,
+    Setting.SCHOOL.value: 1,
+    Setting.BANK.value: 1,
+    Setting.OTHER.value: 2,
 }
-BANDS = {"morning": 45, "afternoon": 22, "night": 12, "evening": 9, "unknown": 12}
+BANDS = {
+    TimeOfDay.MORNING.value: 45,
+    TimeOfDay.AFTERNOON.value: 22,
+    TimeOfDay.NIGHT.value: 12,
+    TimeOfDay.EVENING.value: 9,
+    TimeOfDay.UNKNOWN.value: 12,
+}
 REPORTS_PER_VISIT = {1: 55, 2: 25, 3: 12, 4: 5, 5: 2, 6: 1}
 SPAM_SHARE = 0.06  # of reports
 LATE_SHARE = 0.02  # of genuine reports, arriving after their week was released
 CONFIRMED_SHARE = 0.25
 SPAM_CAUGHT = 0.7  # share of spam rejected by moderators before release
-FIELDS = {
-    "officers": ("1-2", "3-5", "6-10", "11+", "unknown"),
-    "vehicles": ("0", "1", "2-3", "4+", "unknown"),
-    "detained": ("none_seen", "1", "2-5", "6+", "unknown"),
-    "source": ("saw_it", "told_by_witness", "online"),
+UNIFORM = (Officers, Vehicles, Detained, Source)
+FIELDS = {  # drawn uniformly
+    name: tuple(choice.labels()) for name, choice in CHOICE_FIELDS.items() if choice in UNIFORM
 }
 
 
@@ -107,8 +121,8 @@ class History:
                     if network is not None and self.rng.random() < 0.85
                     else self.rng.randrange(self.networks)
                 )
-                status = "confirmed" if self.rng.random() < CONFIRMED_SHARE else "pending"
-                told = band if self.rng.random() > 0.15 else "unknown"
+                status = Status.CONFIRMED if self.rng.random() < CONFIRMED_SHARE else Status.PENDING
+                told = band if self.rng.random() > 0.15 else TimeOfDay.UNKNOWN.value
                 row = self._row(
                     cell=cell, day=day, setting=setting, band=told, network=who, status=status
                 )
@@ -116,7 +130,7 @@ class History:
         for _ in range(round(SPAM_SHARE * len(on_time))):
             cell = self._child(self.rng.choices(self.cells, cum_weights=self.background)[0])
             day = week_start(week) + timedelta(days=self.rng.randrange(7))
-            status = "rejected" if self.rng.random() < SPAM_CAUGHT else "pending"
+            status = Status.REJECTED if self.rng.random() < SPAM_CAUGHT else Status.PENDING
             on_time.append(
                 self._row(
                     cell=cell,
@@ -144,7 +158,7 @@ class History:
         return self.rng.choice(self._children[res6])
 
     def _row(
-        self, *, cell: str, day: date, setting: str, band: str, network: int, status: str
+        self, *, cell: str, day: date, setting: str, band: str, network: int, status: Status
     ) -> dict:
         if cell not in self._districts:
             self._districts[cell] = self.gazetteer.nearest_district(*h3.cell_to_latlng(cell))
@@ -156,7 +170,7 @@ class History:
             "occurred_on": day,
             "time_of_day": band,
             "setting": setting,
-            "status": status,
+            "status": status.value,
             **{name: self.rng.choice(values) for name, values in FIELDS.items()},
         }
 

@@ -7,11 +7,13 @@ Catalogs are files in the package; nothing is fetched from anywhere.
 """
 
 from server.i18n.catalogs import (
+    N_,
     LazyText,
     current_language,
     format_day,
     gettext,
     lazy_gettext,
+    ngettext,
     speak,
     speaking,
 )
@@ -22,11 +24,13 @@ __all__ = [
     "LANGUAGES",
     "Language",
     "LazyText",
+    "N_",
     "choose_language",
     "current_language",
     "format_day",
     "gettext",
     "lazy_gettext",
+    "ngettext",
     "speak",
     "speaking",
 ]

@@ -78,6 +78,12 @@ def gettext(message: str, **params: object) -> str:
     return text % params if params else text
 
 
+def ngettext(singular: str, plural: str, num: int, **params: object) -> str:
+    """The form of the message for `num` in the current language (``%(num)s`` filled in)."""
+    text = translations(_current.get().locale).ngettext(singular, plural, num)
+    return text % {"num": num, **params}
+
+
 def plain_gettext(message: str) -> str:
     """For Jinja's i18n extension, which fills in placeholders itself."""
     return translations(_current.get().locale).gettext(message)
@@ -112,6 +118,13 @@ class LazyText:
 
 def lazy_gettext(message: str) -> LazyText:
     return LazyText(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name extraction looks for
+    """Mark `message` for the catalogs but keep it English here; it is translated where it
+    is shown (member templates call ``_()`` on it). For words that are also data, such as
+    the report vocabulary's labels."""
+    return message
 
 
 def format_day(day: date) -> str:

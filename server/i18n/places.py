@@ -3,6 +3,8 @@ of towns, counties and councils stay as they are written (as on signs and letter
 
 from __future__ import annotations
 
+import re
+
 from server.i18n.catalogs import lazy_gettext as _l
 
 COUNTRIES = {
@@ -13,7 +15,11 @@ COUNTRIES = {
 }
 
 
+# A country is a whole part of a label: after its start, ", " or "(", before its end, ",",
+# ")" or " (". So "Newport, Wales (NP20)" changes and "Wales Bar" or "New England" do not.
+_COUNTRY = re.compile(r"(?:^|(?<=, )|(?<=\())(" + "|".join(COUNTRIES) + r")(?=$|,|\)| \()")
+
+
 def place_label(label: str) -> str:
-    """ "Newport (Wales)" -> "Newport (ويلز)" in Arabic; other words are left alone."""
-    parts = label.replace("(", "(\0").replace(")", "\0)").replace(", ", "\0, \0").split("\0")
-    return "".join(str(COUNTRIES[part]) if part in COUNTRIES else part for part in parts)
+    """ "Newport, Wales (NP20)" -> "Newport, ويلز (NP20)" in Arabic; other words stay."""
+    return _COUNTRY.sub(lambda match: str(COUNTRIES[match.group(1)]), label)

@@ -1,7 +1,10 @@
-"""Accepting a report: validate every field, coarsen the place, store; or store nothing.
+"""Accepting a report: validate every field, understand and coarsen the place, store; or
+store nothing.
 
 Shared by the web form and the JSON API so both behave identically. Nothing from the
-request other than the answers themselves reaches this module.
+request other than the answers themselves reaches this module. With `store=False` it only
+checks the answers and says what the place was understood as (the form's confirmation
+step); the form stores on the member's confirmation, with the place they confirmed.
 """
 
 from __future__ import annotations
@@ -17,11 +20,19 @@ from server.intake.coarsen import (
     CoarsePlace,
     PlaceAmbiguous,
     PlaceNotFound,
-    coarsen_place_text,
+    coarsen_place,
     coarsen_point,
 )
-from server.intake.fields import PLACE_MAX_CHARS, in_field_order, validate_answers
+from server.intake.fields import MISSING, PLACE_MAX_CHARS, in_field_order, validate_answers
 from server.intake.store import create_report
+from server.intake.understand import (
+    AMBIGUOUS,
+    PlaceNearMiss,
+    PlaceTooWide,
+    Understood,
+    home_of,
+    understand_place,
+)
 from server.models import Network
 from server.places.gazetteer import Gazetteer, Place
 
@@ -32,6 +43,9 @@ class Outcome:
     duplicate: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     place_choices: tuple[Place, ...] = ()
+    place_reason: str = ""  # ambiguous | whole | near_miss | unknown, with a place error
+    understood: Place | None = None  # what the place was understood as (form or point)
+    place_others: tuple[Place, ...] = ()  # other places of that name
 
 
 def accept_report(
@@ -42,21 +56,38 @@ def accept_report(
     gazetteer: Gazetteer,
     today: date,
     spent_token_hash: str | None = None,
+    store: bool = True,
 ) -> Outcome:
     answers, errors = validate_answers(raw, today=today, notes_enabled=bool(network.public_key))
+    outcome = Outcome(errors=errors)
     place: CoarsePlace | None = None
-    choices: tuple[Place, ...] = ()
     try:
-        place = _coarsen(raw, gazetteer=gazetteer)
-    except PlaceAmbiguous as ambiguous:
-        choices = ambiguous.choices
-        errors["place"] = gettext(
-            "Several places have that name. Choose one below, or type a postcode district."
+        place = _coarse_point(raw, gazetteer=gazetteer)
+        if place is not None:  # the API's lat+lng: the district is what it was understood as
+            outcome.understood = gazetteer.by_key(f"district:{place.district}")
+        elif understood := _understand(raw, gazetteer=gazetteer, network=network):
+            outcome.understood, outcome.place_others = understood.place, understood.others
+            place = coarsen_place(understood.place, gazetteer=gazetteer)
+    except PlaceTooWide as wide:
+        errors["place"], outcome.place_choices, outcome.place_reason = (
+            wide.message,
+            wide.choices,
+            "whole",
         )
+    except PlaceAmbiguous as ambiguous:
+        errors["place"], outcome.place_choices = str(AMBIGUOUS), ambiguous.choices
+        outcome.place_reason = "ambiguous"
+    except PlaceNearMiss as near:
+        errors["place"], outcome.place_choices = str(near), near.choices
+        outcome.place_reason = "near_miss"
     except PlaceNotFound as not_found:
         errors.setdefault("place", str(not_found))
-    if errors or answers is None or place is None:
-        return Outcome(errors=in_field_order(errors), place_choices=choices)
+        outcome.place_reason = "unknown"
+    if place is None:  # an acknowledgement must mean a stored report: no place, no report
+        errors.setdefault("place", str(MISSING["place"]))
+    outcome.errors = in_field_order(errors)
+    if errors or answers is None or place is None or not store:
+        return outcome
     stored = create_report(
         session=session,
         network=network,
@@ -64,21 +95,40 @@ def accept_report(
         place=place,
         spent_token_hash=spent_token_hash,
     )
-    return Outcome(stored=not stored.duplicate, duplicate=stored.duplicate)
+    outcome.stored, outcome.duplicate = not stored.duplicate, stored.duplicate
+    return outcome
 
 
-def _coarsen(raw: Mapping[str, object], *, gazetteer: Gazetteer) -> CoarsePlace | None:
+def _coarse_point(raw: Mapping[str, object], *, gazetteer: Gazetteer) -> CoarsePlace | None:
     lat, lng = raw.get("lat"), raw.get("lng")
-    if lat is not None or lng is not None:
-        if (
-            isinstance(lat, bool)
-            or isinstance(lng, bool)
-            or not isinstance(lat, int | float)
-            or not isinstance(lng, int | float)
-        ):
-            raise PlaceNotFound(gettext("Send both lat and lng as numbers, or send place instead."))
-        return coarsen_point(float(lat), float(lng), gazetteer=gazetteer)
-    text = str(raw.get("place") or "").strip()
+    if lat is None and lng is None:
+        return None
+    if (
+        isinstance(lat, bool)
+        or isinstance(lng, bool)
+        or not isinstance(lat, int | float)
+        or not isinstance(lng, int | float)
+    ):
+        raise PlaceNotFound(gettext("Send both lat and lng as numbers, or send place instead."))
+    try:
+        point = float(lat), float(lng)
+    except OverflowError:  # a 400-digit integer is a number, but no coordinate
+        raise PlaceNotFound(
+            gettext("lat must be between -90 and 90 and lng between -180 and 180.")
+        ) from None
+    return coarsen_point(*point, gazetteer=gazetteer)
+
+
+def _understand(
+    raw: Mapping[str, object], *, gazetteer: Gazetteer, network: Network
+) -> Understood | None:
+    place, choice = raw.get("place"), raw.get("place_choice")
+    text = place.strip() if isinstance(place, str) else ""
     if not text or len(text) > PLACE_MAX_CHARS:
         return None  # the field validator already explained what is wrong
-    return coarsen_place_text(text, gazetteer=gazetteer, choice=str(raw.get("place_choice") or ""))
+    return understand_place(
+        text,
+        gazetteer=gazetteer,
+        home=home_of(network, gazetteer),
+        choice=choice if isinstance(choice, str) else "",
+    )

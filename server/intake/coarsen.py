@@ -3,6 +3,12 @@
 This is the only door a location passes through. Whatever the member typed (a full
 postcode, a district, a town) or the API sent (a coordinate) comes out as two coarse
 facts; nothing finer is returned, so nothing finer can be stored or logged downstream.
+
+Invariant: the stored cell is the cell of the district's public centroid, whatever the
+input was: "E8", "E8 3RL", "Hackney" (whose nearest district is E8) and a coordinate in E8
+all store E8's centroid cell, so one visit described differently by two witnesses is one
+incident. A coordinate is rounded, then only used to find its district. Only a named place
+with no district within reach keeps its own (public) centroid's cell.
 """
 
 from __future__ import annotations
@@ -40,11 +46,10 @@ def coarsen_place_text(text: str, *, gazetteer: Gazetteer, choice: str = "") -> 
     if choice:
         place = gazetteer.by_key(choice)
         if place is not None:
-            return coarsen_point(place.lat, place.lng, gazetteer=gazetteer, district=place.district)
+            return _coarse_place(place, gazetteer=gazetteer)
     resolution: Resolution = gazetteer.resolve(text)
     if resolution.place is not None:
-        place = resolution.place
-        return coarsen_point(place.lat, place.lng, gazetteer=gazetteer, district=place.district)
+        return _coarse_place(resolution.place, gazetteer=gazetteer)
     if resolution.choices:
         raise PlaceAmbiguous(resolution.choices)
     raise PlaceNotFound(
@@ -65,14 +70,25 @@ def round_coordinate(lat: float, lng: float) -> tuple[float, float]:
     return round(lat, COORDINATE_DECIMALS), round(lng, COORDINATE_DECIMALS)
 
 
-def coarsen_point(
-    lat: float, lng: float, *, gazetteer: Gazetteer, district: str | None = None
-) -> CoarsePlace:
+def coarsen_point(lat: float, lng: float, *, gazetteer: Gazetteer) -> CoarsePlace:
+    """A coordinate: rounded, then reduced to its district, stored as the district's cell."""
     lat, lng = round_coordinate(lat, lng)
-    if district is None:
-        district = gazetteer.nearest_district(lat, lng)
-        if not district:
-            raise PlaceNotFound(
-                gettext("That point is too far from any place this network covers.")
-            )
-    return CoarsePlace(cell=h3.latlng_to_cell(lat, lng, STORAGE_RESOLUTION), district=district)
+    centre = gazetteer.by_key(f"district:{gazetteer.nearest_district(lat, lng)}")
+    if centre is None:
+        raise PlaceNotFound(gettext("That point is too far from any place this network covers."))
+    return _coarse_place(centre, gazetteer=gazetteer)
+
+
+def coarsen_place(place: Place, *, gazetteer: Gazetteer) -> CoarsePlace:
+    """A place already understood (and confirmed by the member): its district's cell."""
+    return _coarse_place(place, gazetteer=gazetteer)
+
+
+def _coarse_place(place: Place, *, gazetteer: Gazetteer) -> CoarsePlace:
+    """The district's centroid cell (a place with no district keeps its own centroid)."""
+    centre = gazetteer.by_key(f"district:{place.district}") if place.district else None
+    anchor = centre or place
+    return CoarsePlace(
+        cell=h3.latlng_to_cell(anchor.lat, anchor.lng, STORAGE_RESOLUTION),
+        district=centre.district if centre else "",
+    )

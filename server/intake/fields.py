@@ -13,60 +13,16 @@ from datetime import date, timedelta
 
 from server.i18n import LazyText, format_day, gettext
 from server.i18n import lazy_gettext as _l
+from server.vocabulary import CHOICE_FIELDS
 
 MAX_DAYS_BACK = 30
 NOTE_MAX_CHARS = 1000
 PLACE_MAX_CHARS = 80
 
-# Each choice field: value -> label shown on the form (plain words, short), translated
-# into the member's language when shown.
-CHOICES: dict[str, dict[str, LazyText]] = {
-    "time_of_day": {
-        "night": _l("Night (midnight to 6am)"),
-        "morning": _l("Morning (6am to noon)"),
-        "afternoon": _l("Afternoon (noon to 6pm)"),
-        "evening": _l("Evening (6pm to midnight)"),
-        "unknown": _l("I don't know"),
-    },
-    "setting": {
-        "home": _l("A home"),
-        "workplace": _l("A workplace"),
-        "shop": _l("A shop or restaurant"),
-        "street": _l("In the street"),
-        "transport": _l("Bus, train or station"),
-        "health": _l("A hospital or GP"),
-        "school": _l("A school or college"),
-        "council_office": _l("A council office or Jobcentre"),
-        "bank": _l("A bank"),
-        "reporting_centre": _l("Reporting centre"),
-        "other": _l("Somewhere else"),
-    },
-    "officers": {
-        "1-2": _l("1 or 2"),
-        "3-5": _l("3 to 5"),
-        "6-10": _l("6 to 10"),
-        "11+": _l("11 or more"),
-        "unknown": _l("I don't know"),
-    },
-    "vehicles": {
-        "0": _l("None"),
-        "1": _l("1"),
-        "2-3": _l("2 or 3"),
-        "4+": _l("4 or more"),
-        "unknown": _l("I don't know"),
-    },
-    "detained": {
-        "none_seen": _l("I saw nobody taken"),
-        "1": _l("1 person"),
-        "2-5": _l("2 to 5 people"),
-        "6+": _l("6 or more"),
-        "unknown": _l("I don't know"),
-    },
-    "source": {
-        "saw_it": _l("I saw it"),
-        "told_by_witness": _l("Someone who saw it told me"),
-        "online": _l("I saw it online"),
-    },
+# Each choice field: value -> label shown on the form (see `server.vocabulary`). Labels are
+# English here; member pages translate them where they are shown.
+CHOICES: dict[str, dict[str, str]] = {
+    name: choice.labels() for name, choice in CHOICE_FIELDS.items()
 }
 
 MISSING = {
@@ -117,6 +73,15 @@ class Answers:
     note: str
 
 
+def _encodable(text: str) -> bool:
+    """False for text UTF-8 cannot carry (a lone surrogate from a JSON escape)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
@@ -151,12 +116,14 @@ def validate_answers(
     for name in FIELDS:
         value = raw.get(name)
         values[name] = "" if value is None else str(value).strip()
+        if not _encodable(values[name]):
+            errors[name] = gettext("Remove the unusual characters from this answer and send again.")
 
     day = None
     earliest = today - timedelta(days=MAX_DAYS_BACK)
     if not values["occurred_on"]:
         errors["occurred_on"] = str(MISSING["occurred_on"])
-    else:
+    elif "occurred_on" not in errors:
         day = parse_day(values["occurred_on"])
         if day is None:
             errors["occurred_on"] = gettext(
@@ -181,12 +148,12 @@ def validate_answers(
         elif values[name] not in options:
             errors[name] = f"{NOT_AN_OPTION} {MISSING[name]}"
 
-    if not values["place"] and "lat" not in raw:
+    if not values["place"] and raw.get("lat") is None and raw.get("lng") is None:
         errors["place"] = str(MISSING["place"])
     elif len(values["place"]) > PLACE_MAX_CHARS:
         errors["place"] = gettext("That is too long for a place.") + " " + str(MISSING["place"])
 
-    if values["note"]:
+    if values["note"] and "note" not in errors:
         if not notes_enabled:
             errors["note"] = gettext("This network does not accept notes. Leave the note empty.")
         elif len(values["note"]) > NOTE_MAX_CHARS:

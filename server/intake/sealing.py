@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
@@ -22,6 +23,14 @@ def parse_public_key(text: str) -> str:
     if raw is None or len(raw) != PublicKey.SIZE:
         raise BadKey("A public key is 32 bytes, written as base64 (44 characters) or hex.")
     return base64.b64encode(raw).decode()
+
+
+def key_fingerprint(public_key: str) -> str:
+    """A short, public fingerprint of a note key ("3f2a 9c1b 7d4e 0a55"): the first 64
+    bits of the SHA-256 of its 32 bytes, so people can compare the key the server seals
+    to with the one on their offline machine (`raidwatch network keygen` prints it too)."""
+    digest = hashlib.sha256(base64.b64decode(public_key)).hexdigest()[:16]
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def _decode(text: str) -> bytes | None:

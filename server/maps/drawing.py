@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from server.config import Settings
+from server.db import get_engine
 from server.maps.outline import land_outline
 from server.maps.render import render_map
 from server.places.gazetteer import Gazetteer
@@ -86,24 +87,27 @@ def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
         found = []
         for name in UK_LABELS:
             resolution = gazetteer.resolve(name)
-            place = resolution.place or (resolution.choices[0] if resolution.choices else None)
+            choices = resolution.choices
+            place = resolution.place or resolution.whole or (choices[0] if choices else None)
             if place is not None:
                 found.append((name, place.lat, place.lng))
         return found
-    # Elsewhere: the biggest places of the operator's gazetteer. "Leeds (England)" reads as
-    # "Leeds" on a map; the context only disambiguates the form.
-    return [
-        (p.label.split(" (")[0], p.lat, p.lng)
-        for p in gazetteer.places_for_labels(min_postcodes=8000)
-    ]
+    # Elsewhere: the biggest places of the operator's gazetteer, by bare name ("Leeds, England"
+    # reads as "Leeds" on a map; the context only disambiguates the form).
+    return [(p.name, p.lat, p.lng) for p in gazetteer.places_for_labels(min_postcodes=8000)]
 
 
 def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:
     """Draw every map from the current releases; returns the files written."""
     gazetteer = gazetteer or load_gazetteer(settings)
-    views = {window: load_view(settings=settings, window=window) for window in WINDOWS}
-    if any(view is None for view in views.values()):
-        return []  # nothing released yet
+    with get_engine(settings).connect() as conn:
+        views = {window: load_view(conn=conn, window=window, k=settings.k) for window in WINDOWS}
+        if any(view is None for view in views.values()):
+            return []  # nothing released yet
+        weeks = reversed(views[12].weeks)  # type: ignore[union-attr]
+        singles = [
+            (week, load_view(conn=conn, window=1, k=settings.k, ending=week)) for week in weeks
+        ]
     land, labels = _land(gazetteer), _labels(gazetteer)
     written = []
     for window, view in views.items():
@@ -118,11 +122,11 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             tile_url=settings.tile_url,
             labels=labels,
             outline=land,
+            noisy=view.noise != "none",
         )
         written.append(_write(settings, f"window-{window}", html))
     weekly = []
-    for week in reversed(views[12].weeks):  # type: ignore[union-attr]
-        one = load_view(settings=settings, window=1, ending=week)
+    for week, one in singles:
         if one is not None:
             weekly.append((week, as_frame(one)))
     if weekly:
@@ -134,6 +138,7 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             weeks=weekly[1:],
             labels=labels,
             outline=land,
+            noisy=views[12].noise != "none",  # type: ignore[union-attr]
         )
         written.append(_write(settings, "weekly", html))
     log.info("drew %d maps", len(written))

@@ -8,6 +8,7 @@ strict Content-Security-Policy refuses), and the one script is rendered inline s
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from folium.elements import Element, MacroElement
@@ -22,6 +23,7 @@ _SWATCHES = "\n".join(f".rw-c-{c[1:]} {{ background: {c}; }}" for c in PALETTE)
 STYLE = (
     """<style>
 .folium-map.leaflet-container { background: #d3dde6; }  /* beats leaflet.css's grey */
+.rw-main { position: absolute; inset: 0; }  /* the landmark fills the page, as body did */
 .rw-panel { position: absolute; z-index: 1000; max-width: 20rem; padding: 8px 12px;
   background: rgba(255, 255, 255, 0.95); color: #1b1b1b; border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0, 0, 0, 0.35); font: 14px/1.35 system-ui, sans-serif; }
@@ -58,10 +60,19 @@ NOTHING_YET = (
     "the publication floor in this window.</p>"
 )
 NOTE = "Noisy counts of incidents. Areas below the floor are merged into a region or hidden."
+NOTE_EXACT = (
+    "Exact counts of incidents: no noise was added (ε = 0). Areas below the floor are "
+    "merged into a region or hidden."
+)
 
 
 def panels(
-    *, title: str, subtitle: str, empty: bool, legends: list[tuple[str, list[tuple[str, str]]]]
+    *,
+    title: str,
+    subtitle: str,
+    empty: bool,
+    legends: list[tuple[str, list[tuple[str, str]]]],
+    noisy: bool = True,
 ) -> str:
     """Title box and one legend per switchable layer (the first one visible)."""
     head = (
@@ -82,7 +93,7 @@ def panels(
             f'<p class="rw-layer">{escape(layer)}</p><ul>{items}'
             '</ul><p class="rw-key"><span class="rw-sw"></span>area'
             '<span class="rw-sw rw-sw-region"></span>merged region</p>'
-            f'<p class="rw-note">{NOTE}</p></div>'
+            f'<p class="rw-note">{NOTE if noisy else NOTE_EXACT}</p></div>'
         )
     return head + "".join(boxes)
 
@@ -110,3 +121,18 @@ class LegendSwitch(MacroElement):
         super().__init__()
         self._name = "LegendSwitch"
         self.layers = layers
+
+
+def accessible(html: str) -> str:
+    """Folium's page with a language, a viewport that lets readers zoom and its content in
+    a landmark (WCAG 3.1.1, 1.4.4, 1.3.1): folium writes none of them."""
+    html = re.sub(r"<html>", '<html lang="en">', html, count=1)
+    html = html.replace("<body>", '<body>\n<main class="rw-main">', 1)
+    head, tail = html.rsplit("</body>", 1)
+    html = head + "</main>\n</body>" + tail
+    return re.sub(
+        r'<meta name="viewport" content="[^"]*"',
+        '<meta name="viewport" content="width=device-width, initial-scale=1"',
+        html,
+        count=1,
+    )

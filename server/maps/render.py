@@ -51,6 +51,7 @@ def render_map(
     weeks: list[tuple[str, gpd.GeoDataFrame]] | None = None,
     labels: Labels | None = None,
     outline: shapely.Geometry | None = None,
+    noisy: bool = True,
 ) -> str:
     """A complete HTML page: choropleth, optional heat and week layers, legend, labels.
 
@@ -58,7 +59,8 @@ def render_map(
     "region") and an EPSG:4326 geometry, one row per shown area; an optional `districts`
     column is shown in the tooltip. `weeks` become base layers to switch between; `labels`
     are (name, lat, lng), biggest place first; `outline` is land to draw for orientation
-    (default: the outline of the shown areas).
+    (default: the outline of the shown areas). `noisy` is False when the releases drawn
+    carry no noise (ε = 0), so the legend does not claim noise that is not there.
     """
     layers = [(subtitle or "Shown areas", areas), *(weeks or [])]
     shown = [frame for _, frame in layers if not frame.empty]
@@ -158,6 +160,7 @@ def render_map(
                 title=title,
                 subtitle=subtitle,
                 empty=areas.empty,
+                noisy=noisy,
                 legends=[
                     (name, [] if frame.empty else _legend_rows(scale))
                     for (name, frame), scale in zip(layers, scales, strict=True)
@@ -165,7 +168,7 @@ def render_map(
             )
         )
     )
-    html = root.render()
+    html = page.accessible(root.render())
     assert_self_hosted(html, tile_url)
     return html
 

@@ -29,6 +29,8 @@ class Network(SQLModel, table=True):
     link_hash: str = Field(max_length=64, unique=True, index=True)  # HMAC-SHA256 hex of the token
     public_key: str | None = Field(default=None, max_length=64)  # base64 X25519 key for notes
     counting_rule: str = Field(default="all", max_length=32)  # all | confirmed_or_corroborated
+    # Postcode areas, districts and councils ("E, IG, Hackney") that rank same-named places.
+    home_area: str = Field(default="", max_length=400)
     active: bool = True
     # What the member form says to do in an emergency (e.g. the network's hotline), as the
     # organisers wrote it; empty means the translated default text.
@@ -109,8 +111,11 @@ class Release(SQLModel, table=True):
     delay_days: int
     published_on: date
     national_total: int  # sum of the noisy area counts
-    late_total: int  # reports that arrived for weeks already released
+    # Noisy count of incidents known only from reports that arrived after their own week was
+    # released (each counted once, ever); 0 and not published when late_epsilon is 0.
+    late_total: int
     trend_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    late_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class PublishedCount(SQLModel, table=True):
@@ -136,7 +141,8 @@ class TrendCount(SQLModel, table=True):
 
 
 class BudgetLedger(SQLModel, table=True):
-    """Privacy budget spent per week; the unique week makes a second noising impossible."""
+    """Privacy budget spent per week: everything its release noised (areas, trend lines, the
+    late total). The unique week makes a second noising impossible."""
 
     __tablename__ = "budget_ledger"
     __table_args__ = NO_ROWID
@@ -178,6 +184,7 @@ from server.models.organisers import (  # noqa: E402  (after the tables they ref
     Organiser,
     OrganiserNetwork,
     OrganiserSession,
+    RecoveryCode,
 )
 
 __all__ = [
@@ -193,6 +200,7 @@ __all__ = [
     "PublicationArea",
     "PublicationRegion",
     "PublishedCount",
+    "RecoveryCode",
     "Release",
     "Report",
     "TrendCount",

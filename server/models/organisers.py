@@ -20,6 +20,20 @@ class Organiser(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     is_admin: bool = False
     active: bool = True
+    # The TOTP secret, sealed under a key derived from RAIDWATCH_SECRET_KEY; None until the
+    # organiser enrols. Unconfirmed until a first code proves the app holds it.
+    totp_secret: str | None = Field(default=None, max_length=200)
+    totp_confirmed: bool = False
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time recovery code, as an HMAC only; deleted when used."""
+
+    __tablename__ = "organiser_recovery_codes"
+    __table_args__ = NO_ROWID
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    organiser_id: uuid.UUID = Field(foreign_key="organisers.id", index=True)
 
 
 class OrganiserNetwork(SQLModel, table=True):

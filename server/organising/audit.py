@@ -8,6 +8,8 @@ from sqlmodel import Session, col, select
 
 from server.models import AuditEntry
 
+CLI = "cli"  # the actor named for changes made from the operator's command line
+
 
 def record(
     *,

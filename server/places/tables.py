@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAME_PLACE_KM = 15.0  # same-named rows this close are one place (a council and its town)
+HEAD_ORDER = {"locality": 0, "town": 1, "region": 2, "council": 3}  # which row speaks for a place
 
 
 def normalise_name(text: str) -> str:
@@ -36,9 +37,11 @@ class Entry:
     weight: int
     context: tuple[str, ...]  # qualifiers, most specific first, none equal to the name
     key: str
+    districts: tuple[str, ...] = ()  # the postcode districts it covers, the main one first
+    kind: str = ""  # council | town | locality | region | alias ("" from an operator CSV)
 
     def label(self, depth: int = 1) -> str:
-        return f"{self.name} ({', '.join(self.context[:depth])})" if self.context else self.name
+        return ", ".join((self.name, *self.context[:depth]))
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Row:
     lng: float
     postcodes: int
     context: str
+    districts: tuple[str, ...] = ()
+    kind: str = ""
 
 
 def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -96,7 +101,8 @@ def merge_places(rows: list[Row]) -> dict[str, list[Entry]]:
     """Group rows by name; rows of one name within SAME_PLACE_KM are one place.
 
     A council and its town ("Newport" the city council and "Newport" the town) are the
-    same answer to a member; the heavier row speaks for both.
+    same answer to a member: one entry, as heavy as the heaviest, placed where the most
+    specific row (HEAD_ORDER) puts it, covering the districts of them all.
     """
     groups: dict[str, list[list[Row]]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (-r.postcodes, r.name, r.context, r.lat, r.lng)):
@@ -115,7 +121,9 @@ def merge_places(rows: list[Row]) -> dict[str, list[Entry]]:
             continue
         entries[name] = []
         for cluster in groups[name]:
-            head = cluster[0]
+            # Where a name is used in addresses (a district's locality) says best where it
+            # is; a council's centroid least ("Hounslow" is the town in TW3, not TW7).
+            head = min(cluster, key=lambda r: (HEAD_ORDER.get(r.kind, 9), -r.postcodes))
             separator = ";" if ";" in head.context else ","
             context = tuple(
                 part.strip()
@@ -123,9 +131,18 @@ def merge_places(rows: list[Row]) -> dict[str, list[Entry]]:
                 if part.strip() and normalise_name(part) != name
             )
             key = _unique_key(head, context, keys)
+            ordered = [head] + [row for row in cluster if row is not head]
+            districts = dict.fromkeys(d for row in ordered for d in row.districts)
             entries[name].append(
                 Entry(
-                    head.name, head.lat, head.lng, max(r.postcodes for r in cluster), context, key
+                    head.name,
+                    head.lat,
+                    head.lng,
+                    max(r.postcodes for r in cluster),
+                    context,
+                    key,
+                    tuple(districts),
+                    head.kind,
                 )
             )
     return entries
@@ -160,6 +177,8 @@ def read_rows(path: Path, name_field: str, context_field: str) -> list[Row]:
                 lng=float(rec["lng"]),
                 postcodes=int(float(rec.get("postcodes") or 0)),
                 context=(rec.get(context_field) or "").strip(),
+                districts=tuple((rec.get("districts") or "").split()),
+                kind=(rec.get("kind") or "").strip(),
             )
             for rec in csv.DictReader(fh)
             if (rec.get(name_field) or "").strip()

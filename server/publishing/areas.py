@@ -1,12 +1,13 @@
 """Publication areas: fixed in advance, by population alone (P4).
 
-Invariant: every published count stands for at least P postcodes wherever the gazetteer
-allows it. A resolution-6 H3 cell with ≥ P postcodes is its own area; its smaller
-siblings pool into "the rest of" their resolution-5 parent when that rest holds ≥ P,
-otherwise into the rest of their resolution-4 parent. The rest of a resolution-4 parent
-is kept as an area even below P: it is the coarsest level we have, and the view floor
-(max(k, 3σ)) still guards it. The partition reads only postcode counts, never reports, so
-its shape leaks nothing; `fingerprint` changes whenever it or P does, starting a new series.
+Invariant: every published count stands for at least P postcodes (unless the whole
+gazetteer holds fewer). A resolution-6 H3 cell with ≥ P postcodes is its own area; its
+smaller siblings pool into "the rest of" their resolution-5 parent when that rest holds
+≥ P, otherwise into the rest of their resolution-4 parent. A rest still below P is folded
+into its nearest area, one of its own region when there is one (else of the nearest
+region), smallest first, until none is left below P. The partition reads only postcode
+counts, never reports, so its shape leaks nothing; `fingerprint` changes whenever it or P
+does, starting a new series.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import h3
+import numpy as np
 from shapely.geometry import Polygon
 
 AREA_RES, REST_RES, REGION_RES = 6, 5, 4
+MAX_RINGS = 200  # resolution-4 rings searched for a region to fold into (~4,000 km)
 EQUAL_AREA_CRS = "EPSG:6933"  # global equal-area, so km² stays right beyond Great Britain
 
 
@@ -129,8 +132,74 @@ def build_partition(*, res6_postcodes: Mapping[str, int], min_postcodes: int) ->
             leftovers_by_res4[h3.cell_to_parent(parent, REGION_RES)].extend(cells)
     for parent, cells in sorted(leftovers_by_res4.items()):
         assignment.update((cell, f"r4:{parent}") for cell in cells)
+    _fold_small_areas(assignment, populated, min_postcodes)
 
     return Partition(min_postcodes=min_postcodes, assignment=assignment, cell_postcodes=populated)
+
+
+def _fold_small_areas(assignment: dict[str, str], postcodes: Mapping[str, int], p: int) -> None:
+    """Fold every area below `p` postcodes into its nearest area (same region first).
+
+    The smallest area goes first (ties by id) and a fold can leave the host still below P,
+    when it goes again; the host keeps its id and its region. Distances are between cell
+    centres, the shortest between any two member cells.
+    """
+    members: dict[str, list[str]] = defaultdict(list)
+    for cell, area in assignment.items():
+        members[area].append(cell)
+    size = {area: sum(postcodes[cell] for cell in cells) for area, cells in members.items()}
+    home = {area: _home_region(area, cells) for area, cells in members.items()}
+    by_region: dict[str, set[str]] = defaultdict(set)
+    for area, region in home.items():
+        by_region[region].add(area)
+    while len(size) > 1:
+        small = min(size, key=lambda area: (size[area], area))
+        if size[small] >= p:
+            break
+        host = _nearest_area(small, members, home, by_region)
+        for cell in members.pop(small):
+            assignment[cell] = host
+            members[host].append(cell)
+        size[host] += size.pop(small)
+        by_region[home.pop(small)].discard(small)
+
+
+def _home_region(area: str, cells: list[str]) -> str:
+    return area[3:] if area.startswith("r4:") else h3.cell_to_parent(cells[0], REGION_RES)
+
+
+def _nearest_area(
+    small: str,
+    members: Mapping[str, list[str]],
+    home: Mapping[str, str],
+    by_region: Mapping[str, set[str]],
+) -> str:
+    """The nearest other area of the same region; if the region has no other, the nearest
+    area of the regions around it (searched ring by ring, one ring past the first hit)."""
+    region = home[small]
+    candidates = by_region.get(region, set()) - {small}
+    ring, last = 0, MAX_RINGS
+    while not (by_region.get(region, set()) - {small}) and ring < last:
+        ring += 1
+        try:
+            ring_cells = h3.grid_ring(region, ring)
+        except h3.H3BaseException:  # distortion near a pentagon: skip this ring
+            continue
+        for other in ring_cells:
+            candidates |= by_region.get(other, set())
+        if candidates and last == MAX_RINGS:
+            last = ring + 1
+    candidates = candidates or set(members) - {small}
+    return min(candidates, key=lambda area: (_km_between(members[small], members[area]), area))
+
+
+def _km_between(cells: list[str], others: list[str]) -> float:
+    """Shortest great-circle distance between the centres of two sets of cells."""
+    a = np.radians([h3.cell_to_latlng(cell) for cell in cells])[:, None, :]
+    b = np.radians([h3.cell_to_latlng(cell) for cell in others])[None, :, :]
+    dlat, dlng = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
+    h = np.sin(dlat / 2) ** 2 + np.cos(a[..., 0]) * np.cos(b[..., 0]) * np.sin(dlng / 2) ** 2
+    return float(2 * 6371.0 * np.arcsin(np.sqrt(h.min())))
 
 
 def area_polygons(

@@ -8,30 +8,38 @@ reports of one raid count once. Reports flagged late belong to weeks already rel
 are left out: a frozen week is never reopened. An incident whose cell lies in a region
 with no postcodes at all has no listed area; it counts under `ELSEWHERE`, which reaches the
 national total only.
+
+Late incidents (`late_incidents`) are grouped the same way, with every report of their day,
+and count once, ever: an incident counts as late only when it counts now and did not count
+with the reports already counted before (its week's on-time reports, or late reports an
+earlier late total settled). Statuses of released weeks are frozen and counting only grows
+with support, so each incident adds at most 1 to its week's areas and the late totals
+together: the late total has sensitivity 1.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from server.intake.fields import CHOICES
-from server.models import Network, Report
+from server.models.tables import NETWORKS, REPORTS
 from server.publishing.areas import Partition
 from server.publishing.incidents import (
     SUPPORTING,
-    CountingRule,
+    Incident,
     ReportFacts,
     counts_across_networks,
     group_incidents,
 )
+from server.vocabulary import Setting
 from server.weeks import week_start
 
 ELSEWHERE = "*elsewhere"  # not an H3 id, so it can never collide with an area
+PENDING_MARK = "+late"  # ends the stand-in id of a late report not yet counted
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
     rules = _rules(conn)
     totals: Counter[str] = Counter(dict.fromkeys(partition.areas(), 0))
     totals[ELSEWHERE] = 0
-    settings: Counter[str] = Counter(dict.fromkeys(CHOICES["setting"], 0))
+    settings: Counter[str] = Counter(dict.fromkeys(Setting.labels(), 0))
     networks: Counter[str] = Counter(dict.fromkeys(rules, 0))
     for offset in range(7):
         day = week_start(week) + timedelta(days=offset)
@@ -76,31 +84,78 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
     return WeekTally(areas=dict(totals), settings=dict(settings), networks=dict(networks))
 
 
-def _rules(conn: Connection) -> dict[str, CountingRule]:
-    table = Network.__table__  # type: ignore[attr-defined]
-    rows = conn.execute(select(table.c.id, table.c.counting_rule))
+def late_incidents(*, conn: Connection) -> int:
+    """Incidents that count only thanks to late reports not yet settled (see the docstring)."""
+    days = conn.execute(
+        select(REPORTS.c.occurred_on).distinct().where(REPORTS.c.late_pending.is_(True))
+    )
+    rules = _rules(conn)
+    total = 0
+    for (day,) in sorted(days):
+        reports = _reports_on(conn, day, late=None)
+        pending = {report.id for report in reports if report.id.endswith(PENDING_MARK)}
+        for incident in group_incidents(reports=reports):
+            if not counts_across_networks(incident, rules=rules):
+                continue
+            before = _without(incident, pending)
+            if before is None or not counts_across_networks(before, rules=rules):
+                total += 1
+    return total
+
+
+def _without(incident: Incident, drop: set[str]) -> Incident | None:
+    """The incident as it was before the reports in `drop` arrived (None if it had none)."""
+    kept = [i for i, rid in enumerate(incident.report_ids) if rid not in drop]
+    if not kept:
+        return None
+    return replace(
+        incident,
+        report_ids=tuple(incident.report_ids[i] for i in kept),
+        networks=tuple(incident.networks[i] for i in kept),
+        statuses=tuple(incident.statuses[i] for i in kept),
+    )
+
+
+def _rules(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(select(NETWORKS.c.id, NETWORKS.c.counting_rule))
     return {str(row.id): row.counting_rule for row in rows}
 
 
-def _reports_on(conn: Connection, day: date) -> list[ReportFacts]:
-    table = Report.__table__  # type: ignore[attr-defined]
-    query = select(
-        table.c.id,
-        table.c.network_id,
-        table.c.cell,
-        table.c.setting,
-        table.c.time_of_day,
-        table.c.status,
-    ).where(table.c.occurred_on == day, table.c.late.is_(False))
-    return [
-        ReportFacts(
-            id=str(row.id),
-            network_id=str(row.network_id),
-            cell=row.cell,
-            occurred_on=day,
-            setting=row.setting,
-            time_of_day=row.time_of_day,
-            status=row.status,
+def _reports_on(conn: Connection, day: date, *, late: bool | None = False) -> list[ReportFacts]:
+    """The reports of `day` as the incident rules see them, counted by the database.
+
+    On-time reports only by default, every one with `late=None`. The database groups
+    reports by every fact the rules read (cell, setting, band, network, status, and whether
+    a late report is still pending), so a busy day costs one row per group, not per report.
+    Each group stands for at most two reports: no rule distinguishes two supporting
+    reports from more (`incidents.counts`), and a group's reports share every fact. A
+    stand-in's id marks its group and whether it is a pending late report (`PENDING_MARK`).
+    """
+    n = func.count().label("n")
+    facts = (
+        REPORTS.c.cell,
+        REPORTS.c.setting,
+        REPORTS.c.time_of_day,
+        REPORTS.c.network_id,
+        REPORTS.c.status,
+        REPORTS.c.late_pending,
+    )
+    query = select(*facts, n).where(REPORTS.c.occurred_on == day).group_by(*facts)
+    if late is not None:
+        query = query.where(REPORTS.c.late.is_(late))
+    stand_ins: list[ReportFacts] = []
+    for index, row in enumerate(conn.execute(query)):
+        mark = PENDING_MARK if row.late_pending else ""
+        stand_ins.extend(
+            ReportFacts(
+                id=f"{index}.{copy}{mark}",
+                network_id=str(row.network_id),
+                cell=row.cell,
+                occurred_on=day,
+                setting=row.setting,
+                time_of_day=row.time_of_day,
+                status=row.status,
+            )
+            for copy in range(min(row.n, 2))
         )
-        for row in conn.execute(query)
-    ]
+    return stand_ins

@@ -17,13 +17,18 @@ from server.publishing.named_areas import NamedRow
 from server.publishing.view_data import WindowView
 
 CSV_COLUMNS = ("kind", "area", "name", "count", "km2", "pooled_areas")
+_KIND = {
+    "all": "noisy incident counts",
+    "some": "incident counts, noisy except for weeks released with epsilon=0 (no noise)",
+    "none": "exact incident counts (epsilon=0: no noise added)",
+}
 
 
 def to_csv(view: WindowView) -> str:
     meta = view.metadata()
     out = io.StringIO()
     out.write(
-        f"# raidwatch export: noisy incident counts, sum of the weekly releases "
+        f"# raidwatch export: {_KIND[view.noise]}, sum of the weekly releases "
         f"{view.first_week}..{view.last_week}\n"
     )
     out.write(
@@ -49,7 +54,7 @@ def to_csv(view: WindowView) -> str:
     out.write(
         f"# national_total={view.national_total}; hidden_areas={view.hidden_areas} "
         f"(below the floor, counted in the national total only); "
-        f"late_reports={view.late_reports}\n"
+        f"late_incidents={_text(view.late_incidents)}\n"
     )
     return out.getvalue()
 
@@ -104,6 +109,8 @@ def to_named_csv(view: WindowView, *, layer: str, rows: Iterable[NamedRow]) -> s
 
 
 def _text(value: object) -> str:
+    if value is None:
+        return "not published"
     if isinstance(value, list):
         return ",".join(str(item) for item in value) or "none"
     return str(value)

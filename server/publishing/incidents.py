@@ -13,18 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
-CountingRule = Literal["all", "confirmed_or_corroborated"]
+from server.vocabulary import CountingRule, Status, TimeOfDay
 
+UNKNOWN_BAND = TimeOfDay.UNKNOWN
 # Band order decides which known band unknown-time reports join when several exist.
-TIME_BANDS: tuple[str, ...] = ("night", "morning", "afternoon", "evening")
-UNKNOWN_BAND = "unknown"
-STATUSES = frozenset({"pending", "confirmed", "rejected", "duplicate"})
-RULES: frozenset[str] = frozenset({"all", "confirmed_or_corroborated"})
+TIME_BANDS: tuple[str, ...] = tuple(band for band in TimeOfDay if band != UNKNOWN_BAND)
+STATUSES = frozenset(Status)
 # A "duplicate" is a copy of another report: it must neither corroborate (that would count
 # one witness twice) nor veto (nobody said the visit did not happen). So only these support.
-SUPPORTING = frozenset({"pending", "confirmed"})
+SUPPORTING = frozenset({Status.PENDING, Status.CONFIRMED})
 
 
 @dataclass(frozen=True)
@@ -89,23 +87,23 @@ def group_incidents(*, reports: Sequence[ReportFacts]) -> list[Incident]:
     return incidents
 
 
-def counts(incident: Incident, rule: CountingRule) -> bool:
+def counts(incident: Incident, rule: str) -> bool:
     """Whether the incident is counted under one network's rule.
 
     "all": counted unless no report supports it (every report rejected or a duplicate).
     "confirmed_or_corroborated": counted if a report is confirmed or at least two
     pending/confirmed reports corroborate each other.
     """
-    if rule not in RULES:
+    if rule not in set(CountingRule):
         raise ValueError(f"unknown counting rule {rule!r}")
     supporting = [status for status in incident.statuses if status in SUPPORTING]
-    if rule == "all":
+    if rule == CountingRule.ALL:
         return bool(supporting)
-    return "confirmed" in supporting or len(supporting) >= 2
+    return Status.CONFIRMED in supporting or len(supporting) >= 2
 
 
 def counts_across_networks(
-    incident: Incident, *, rules: Mapping[str, CountingRule], default: CountingRule = "all"
+    incident: Incident, *, rules: Mapping[str, str], default: str = CountingRule.ALL
 ) -> bool:
     """Whether an incident, possibly reported by several networks, is counted.
 

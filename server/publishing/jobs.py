@@ -10,6 +10,7 @@ import logging
 from datetime import date
 
 from server.config import Settings
+from server.db import get_engine
 from server.publishing.purge import purge
 from server.publishing.release import publish
 
@@ -37,4 +38,5 @@ def publish_and_purge(*, settings: Settings, today: date) -> None:
         if released:
             log.info("released %d week(s): %s", len(released), ", ".join(released))
     finally:  # retention does not wait for a healthy publisher
-        purge(settings=settings, as_of=today)
+        with get_engine(settings).begin() as conn:
+            purge(conn=conn, as_of=today, retention_days=settings.retention_days)

@@ -15,15 +15,13 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
 
-from server.config import Settings
-from server.db import get_engine
-from server.models import NamedArea
+from server.models.tables import NAMED
 from server.publishing.areas import EQUAL_AREA_CRS
 from server.publishing.view_data import WindowView
 
 STRADDLE_SHARE = 0.05  # a row with more than 5% of its surface in a second named area
-NAMED = NamedArea.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -37,9 +35,10 @@ class NamedRow:
 
 
 def import_named_areas(
-    *, settings: Settings, path: Path, code_field: str, name_field: str, layer: str | None = None
+    *, conn: Connection, path: Path, code_field: str, name_field: str, layer: str | None = None
 ) -> tuple[str, int]:
-    """Load polygons from GeoJSON or GeoPackage, replacing the layer; returns (layer, n)."""
+    """Load polygons from GeoJSON or GeoPackage, replacing the layer; returns (layer, n).
+    The caller commits (`engine.begin()`)."""
     frame = gpd.read_file(path)
     for field in (code_field, name_field):
         if field not in frame.columns:
@@ -64,24 +63,19 @@ def import_named_areas(
         }
         for code, name, geometry in zip(codes, frame[name_field], frame.geometry, strict=True)
     ]
-    with get_engine(settings).begin() as conn:
-        conn.execute(delete(NAMED).where(NAMED.c.layer == layer))
-        if rows:
-            conn.execute(insert(NAMED), rows)
+    conn.execute(delete(NAMED).where(NAMED.c.layer == layer))
+    if rows:
+        conn.execute(insert(NAMED), rows)
     return layer, len(rows)
 
 
-def layers(*, settings: Settings) -> list[str]:
-    with get_engine(settings).connect() as conn:
-        return sorted(r.layer for r in conn.execute(select(NAMED.c.layer).distinct()))
+def layers(*, conn: Connection) -> list[str]:
+    return sorted(r.layer for r in conn.execute(select(NAMED.c.layer).distinct()))
 
 
-def view_by_named_area(*, settings: Settings, view: WindowView, layer: str) -> list[NamedRow]:
+def view_by_named_area(*, conn: Connection, view: WindowView, layer: str) -> list[NamedRow]:
     """The view's rows summed per named area of `layer` (spatial join, largest overlap)."""
-    with get_engine(settings).connect() as conn:
-        named = conn.execute(
-            select(NAMED).where(NAMED.c.layer == layer).order_by(NAMED.c.code)
-        ).all()
+    named = conn.execute(select(NAMED).where(NAMED.c.layer == layer).order_by(NAMED.c.code)).all()
     if not named:
         raise ValueError(f"no named areas in layer {layer!r}")
     places = gpd.GeoDataFrame(

@@ -4,8 +4,11 @@ Invariant: a weekly release is `true count + two-sided geometric noise` for ever
 zeros included, drawn by OpenDP in one measurement over the whole vector. The privacy unit
 is one incident: an incident falls in exactly one area, so adding or removing it moves the
 count vector by 1 in L1 distance, and noise of scale 1/ε makes the week ε-differentially
-private. Noising zeros too matters: skipping them would reveal which areas had incidents.
-ε = 0 is the operator's explicit "noise off" and returns the counts unchanged.
+private. A vector where one incident can move the counts by more (one incident counting
+for each network that reported it) says so with `sensitivity`, and the scale grows with it,
+so every call spends exactly the ε it is given. Noising zeros too matters: skipping them
+would reveal which areas had incidents. ε = 0 is the operator's explicit "noise off" and
+returns the counts unchanged.
 """
 
 from __future__ import annotations
@@ -26,16 +29,20 @@ def scale_for(epsilon: float) -> float:
 
 
 def noisy_counts(
-    true_counts: Mapping[str, int], *, epsilon: float, seed: None = None
+    true_counts: Mapping[str, int], *, epsilon: float, sensitivity: int = 1, seed: None = None
 ) -> dict[str, int]:
-    """Add independent discrete Laplace(1/ε) noise to every area's count.
+    """Add independent discrete Laplace(sensitivity/ε) noise to every area's count: the
+    whole vector is ε-differentially private when one incident moves it by at most
+    `sensitivity` in L1 distance.
 
     `seed` exists only to say no: OpenDP draws from its own CSPRNG and accepts no seed,
     and a reproducible seed would let anyone who learns it subtract the noise.
     """
     if seed is not None:
         raise ValueError("noise cannot be seeded: OpenDP uses its own CSPRNG")
-    scale = scale_for(epsilon)
+    if isinstance(sensitivity, bool) or not isinstance(sensitivity, int) or sensitivity < 1:
+        raise ValueError(f"sensitivity must be an int >= 1, got {sensitivity!r}")
+    scale = scale_for(epsilon) * sensitivity
     areas = list(true_counts)
     values = [true_counts[area] for area in areas]
     for area, value in zip(areas, values, strict=True):
@@ -50,7 +57,7 @@ def noisy_counts(
     )
     # Ask OpenDP what one incident costs under this measurement, rather than trusting our
     # arithmetic: a wrong domain or metric here would silently overspend the budget.
-    spent = measurement.map(1)
+    spent = measurement.map(sensitivity)
     if spent > epsilon * (1 + _EPSILON_SLACK):
         raise RuntimeError(f"measurement spends ε={spent}, more than the budget {epsilon}")
     noisy = measurement(values)

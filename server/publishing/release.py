@@ -11,40 +11,38 @@ Invariants:
   for every area (zeros included), the budget-ledger entry and the settling of late reports
   commit together or not at all. The week is checked again under the lock, so two
   publishers produce one release; the unique week (release and ledger) is the last guard.
-- Late reports (for weeks already released) are counted, noised, into the late total of
-  the next release and never reopen their week.
+- Late reports (for weeks already released) never reopen their week. The incidents only
+  they establish are counted once, ever, noised with their own budget (`late_epsilon`)
+  into the late total of the next release (`counting.late_incidents`).
+- The ledger entry of a week is everything its release spent: area ε + trend ε + late ε.
+  Every noisy draw goes through `_spend`, which adds the ε it is given to that sum.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from server.config import Settings
 from server.db import get_engine
 from server.locking import publisher_transaction
-from server.models import BudgetLedger, PublishedCount, Release, Report, TrendCount
+from server.models.tables import COUNTS, LEDGER, RELEASES, REPORTS, TRENDS
 from server.places.gazetteer import Gazetteer
-from server.publishing.counting import ELSEWHERE, WeekTally, week_tally
-from server.publishing.incidents import SUPPORTING
+from server.publishing.counting import ELSEWHERE, WeekTally, late_incidents, week_tally
 from server.publishing.noise import noisy_counts
+from server.publishing.schedule import is_due, latest_due_week
 from server.publishing.series import SeriesPlan, ensure_series, load_gazetteer, plan_series
 from server.weeks import iso_week, previous_weeks, week_end
 
 log = logging.getLogger("raidwatch.publishing")
 FULL_WINDOW_WEEKS = 12
-
-RELEASES = Release.__table__  # type: ignore[attr-defined]
-COUNTS = PublishedCount.__table__  # type: ignore[attr-defined]
-LEDGER = BudgetLedger.__table__  # type: ignore[attr-defined]
-REPORTS = Report.__table__  # type: ignore[attr-defined]
-TRENDS = TrendCount.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,7 @@ class Policy:
     k: int
     delay_days: int
     trend_epsilon: float = 0.0
+    late_epsilon: float = 0.0
 
     @classmethod
     def of(cls, settings: Settings) -> Policy:
@@ -61,17 +60,13 @@ class Policy:
             k=settings.k,
             delay_days=settings.delay_days,
             trend_epsilon=settings.trend_epsilon,
+            late_epsilon=settings.late_epsilon,
         )
 
 
-def is_due(week: str, *, as_of: date, delay_days: int) -> bool:
-    return as_of >= week_end(week) + timedelta(days=max(delay_days, 1))
-
-
-def latest_due_week(*, as_of: date, delay_days: int) -> str:
-    last_sunday = as_of - timedelta(days=max(delay_days, 1))
-    last_sunday -= timedelta(days=last_sunday.isoweekday() % 7)
-    return iso_week(last_sunday)
+def released_weeks(*, conn: Connection) -> set[str]:
+    """Every week already released, hence frozen."""
+    return {row.week for row in conn.execute(select(RELEASES.c.week))}
 
 
 def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
@@ -84,8 +79,7 @@ def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
     )
     candidates = {iso_week(row.occurred_on) for row in days}
     candidates.update(previous_weeks(latest, FULL_WINDOW_WEEKS))
-    released = {row.week for row in conn.execute(select(RELEASES.c.week))}
-    return sorted(candidates - released, key=lambda week: week_end(week))
+    return sorted(candidates - released_weeks(conn=conn), key=lambda week: week_end(week))
 
 
 def publish(*, settings: Settings, as_of: date, gazetteer: Gazetteer | None = None) -> list[str]:
@@ -127,14 +121,13 @@ def release_week(
         if conn.execute(select(RELEASES.c.id).where(RELEASES.c.week == week)).first():
             return False
         tally = week_tally(conn=conn, week=week, partition=plan.partition)
-        true = tally.areas
-        late = conn.execute(
-            select(func.count())
-            .select_from(REPORTS)
-            .where(REPORTS.c.late_pending.is_(True), REPORTS.c.status.in_(sorted(SUPPORTING)))
-        ).scalar_one()
-        noisy = noisy_counts(true, epsilon=policy.epsilon)
-        late_noisy = max(0, noisy_counts({"late": int(late)}, epsilon=policy.epsilon)["late"])
+        spent: list[float] = []
+        noisy = _spend(spent, tally.areas, epsilon=policy.epsilon)
+        late_noisy = 0
+        if policy.late_epsilon > 0:
+            late = {"late": late_incidents(conn=conn)}
+            late_noisy = max(0, _spend(spent, late, epsilon=policy.late_epsilon)["late"])
+        trends = noisy_trends(tally, trend_epsilon=policy.trend_epsilon, spent=spent)
         release_id = uuid.uuid4()
         conn.execute(
             insert(RELEASES).values(
@@ -149,10 +142,10 @@ def release_week(
                 national_total=sum(noisy.values()),
                 late_total=late_noisy,
                 trend_epsilon=policy.trend_epsilon,
+                late_epsilon=policy.late_epsilon,
             )
         )
         _store_counts(conn, release_id=release_id, noisy=noisy)
-        trends = noisy_trends(tally, trend_epsilon=policy.trend_epsilon)
         if trends:
             conn.execute(
                 insert(TRENDS),
@@ -161,9 +154,7 @@ def release_week(
                     for series, count in trends.items()
                 ],
             )
-        _store_ledger(
-            conn, week=week, release_id=release_id, epsilon=policy.epsilon + policy.trend_epsilon
-        )
+        _store_ledger(conn, week=week, release_id=release_id, epsilon=math.fsum(spent))
         conn.execute(
             update(REPORTS).where(REPORTS.c.late_pending.is_(True)).values(late_pending=False)
         )
@@ -171,7 +162,9 @@ def release_week(
     return True
 
 
-def noisy_trends(tally: WeekTally, *, trend_epsilon: float) -> dict[str, int]:
+def noisy_trends(
+    tally: WeekTally, *, trend_epsilon: float, spent: list[float] | None = None
+) -> dict[str, int]:
     """National weekly trend lines, with their own budget (`trend_epsilon`, split in two).
 
     Per setting, an incident falls in exactly one series (sensitivity 1). Per network, one
@@ -180,10 +173,11 @@ def noisy_trends(tally: WeekTally, *, trend_epsilon: float) -> dict[str, int]:
     """
     if trend_epsilon <= 0:
         return {}
+    spent = [] if spent is None else spent
     half = trend_epsilon / 2
-    by_setting = noisy_counts(tally.settings, epsilon=half)
+    by_setting = _spend(spent, tally.settings, epsilon=half)
     by_network = (
-        noisy_counts(tally.networks, epsilon=half / max(1, len(tally.networks)))
+        _spend(spent, tally.networks, epsilon=half, sensitivity=len(tally.networks))
         if tally.networks
         else {}
     )
@@ -191,6 +185,14 @@ def noisy_trends(tally: WeekTally, *, trend_epsilon: float) -> dict[str, int]:
         **{f"setting:{k}": v for k, v in by_setting.items()},
         **{f"network:{k}": v for k, v in by_network.items()},
     }
+
+
+def _spend(
+    spent: list[float], counts: dict[str, int], *, epsilon: float, sensitivity: int = 1
+) -> dict[str, int]:
+    """One noisy draw, its ε added to what this release spends (and so to its ledger)."""
+    spent.append(epsilon)
+    return noisy_counts(counts, epsilon=epsilon, sensitivity=sensitivity)
 
 
 def _store_counts(conn: Connection, *, release_id: uuid.UUID, noisy: dict[str, int]) -> None:

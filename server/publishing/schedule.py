@@ -1,4 +1,4 @@
-"""When the next release happens, for the dashboard: pure date arithmetic, no I/O.
+"""When weeks fall due and when the next release happens: pure date arithmetic, no I/O.
 
 Week W is due on the first scheduled run on or after W's Sunday + delay (at least one day,
 so a week is never released before it has ended), at the configured publish hour.
@@ -10,7 +10,19 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from server.publishing.release import latest_due_week
+from server.weeks import iso_week, week_end
+
+
+def is_due(week: str, *, as_of: date, delay_days: int) -> bool:
+    """Whether a run on `as_of` may release `week`."""
+    return as_of >= week_end(week) + timedelta(days=max(delay_days, 1))
+
+
+def latest_due_week(*, as_of: date, delay_days: int) -> str:
+    """The most recent week a run on `as_of` may release."""
+    last_sunday = as_of - timedelta(days=max(delay_days, 1))
+    last_sunday -= timedelta(days=last_sunday.isoweekday() % 7)
+    return iso_week(last_sunday)
 
 
 @dataclass(frozen=True)

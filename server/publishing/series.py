@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from server.config import Settings
 from server.locking import publisher_transaction
-from server.models import AreaSeries, PublicationArea, PublicationRegion
+from server.models.tables import AREAS, REGIONS, SERIES
 from server.places.gazetteer import Gazetteer
 from server.publishing.areas import (
     AREA_RES,
@@ -66,34 +66,31 @@ def plan_series(*, gazetteer: Gazetteer, min_postcodes: int) -> SeriesPlan:
 
 def ensure_series(*, engine: Engine, plan: SeriesPlan, gazetteer: Gazetteer) -> uuid.UUID:
     """Id of the stored series for `plan`, storing it (and making it the active one) if new."""
-    table = AreaSeries.__table__  # type: ignore[attr-defined]
     with engine.connect() as conn:
         found = conn.execute(
-            select(table.c.id, table.c.active).where(table.c.fingerprint == plan.fingerprint)
+            select(SERIES.c.id, SERIES.c.active).where(SERIES.c.fingerprint == plan.fingerprint)
         ).first()
     if found is not None and found.active:
         return uuid.UUID(str(found.id))
     areas, regions = ([], []) if found is not None else _outlines(plan=plan, gazetteer=gazetteer)
     with publisher_transaction(engine) as conn:
         row = conn.execute(
-            select(table.c.id).where(table.c.fingerprint == plan.fingerprint)
+            select(SERIES.c.id).where(SERIES.c.fingerprint == plan.fingerprint)
         ).first()
         series_id = uuid.UUID(str(row.id)) if row is not None else uuid.uuid4()
         if row is None:
             conn.execute(
-                insert(table).values(
+                insert(SERIES).values(
                     id=series_id,
                     fingerprint=plan.fingerprint,
                     min_postcodes=plan.partition.min_postcodes,
                     active=True,
                 )
             )
-            area_table = PublicationArea.__table__  # type: ignore[attr-defined]
-            region_table = PublicationRegion.__table__  # type: ignore[attr-defined]
-            conn.execute(insert(area_table), [{**a, "series_id": series_id} for a in areas])
+            conn.execute(insert(AREAS), [{**a, "series_id": series_id} for a in areas])
             if regions:
-                conn.execute(insert(region_table), [{**r, "series_id": series_id} for r in regions])
-        conn.execute(update(table).values(active=table.c.id == series_id))
+                conn.execute(insert(REGIONS), [{**r, "series_id": series_id} for r in regions])
+        conn.execute(update(SERIES).values(active=SERIES.c.id == series_id))
     return series_id
 
 

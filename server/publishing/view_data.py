@@ -20,18 +20,12 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from server.config import Settings
-from server.db import get_engine
-from server.models import PublicationArea, PublicationRegion, PublishedCount, Release
+from server.models.tables import AREAS, COUNTS, REGIONS, RELEASES
 from server.publishing.noise import noise_sd
 from server.publishing.views import build_view
 from server.weeks import previous_weeks
 
 WINDOWS = (1, 4, 12)
-RELEASES = Release.__table__  # type: ignore[attr-defined]
-COUNTS = PublishedCount.__table__  # type: ignore[attr-defined]
-AREAS = PublicationArea.__table__  # type: ignore[attr-defined]
-REGIONS = PublicationRegion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -59,8 +53,16 @@ class WindowView:
     threshold: float
     national_total: int
     hidden_areas: int
-    late_reports: int
+    late_incidents: int | None  # noisy, learnt after their week's release; None: unpublished
     rows: tuple[ViewRow, ...]
+
+    @property
+    def noise(self) -> str:
+        """ "none" when every week of the window was released without noise (ε = 0), "some"
+        when only some were, else "all": pages and files say which, never claiming noise
+        that is not there."""
+        noisy = [epsilon > 0 for epsilon in self.epsilons]
+        return "all" if all(noisy) else "some" if any(noisy) else "none"
 
     def metadata(self) -> dict[str, object]:
         eps = sorted(set(self.epsilons))
@@ -77,45 +79,47 @@ class WindowView:
             "threshold": round(self.threshold, 3),
             "national_total": self.national_total,
             "hidden_areas": self.hidden_areas,
-            "late_reports": self.late_reports,
+            "late_incidents": self.late_incidents,
+            "noise": self.noise,
         }
 
 
-def load_view(*, settings: Settings, window: int, ending: str | None = None) -> WindowView | None:
+def load_view(
+    *, conn: Connection, window: int, k: int, ending: str | None = None
+) -> WindowView | None:
     """The view over `window` weeks ending at the latest release (or at the released week
-    `ending`); None before any release."""
+    `ending`), with floor max(`k`, 3σ); None before any release."""
     if window not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}")
-    with get_engine(settings).connect() as conn:
-        query = select(RELEASES).order_by(RELEASES.c.week.desc())
-        if ending is not None:
-            query = query.where(RELEASES.c.week == ending)
-        latest = conn.execute(query).first()
-        if latest is None:
-            return None
-        weeks = previous_weeks(latest.week, window)
-        releases = conn.execute(
-            select(RELEASES)
-            .where(RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
-            .order_by(RELEASES.c.week)
+    query = select(RELEASES).order_by(RELEASES.c.week.desc())
+    if ending is not None:
+        query = query.where(RELEASES.c.week == ending)
+    latest = conn.execute(query).first()
+    if latest is None:
+        return None
+    weeks = previous_weeks(latest.week, window)
+    releases = conn.execute(
+        select(RELEASES)
+        .where(RELEASES.c.series_id == latest.series_id, RELEASES.c.week.in_(weeks))
+        .order_by(RELEASES.c.week)
+    ).all()
+    sums: dict[str, int] = dict(
+        conn.execute(
+            select(COUNTS.c.area, func.sum(COUNTS.c.count))
+            .where(COUNTS.c.release_id.in_([r.id for r in releases]))
+            .group_by(COUNTS.c.area)
         ).all()
-        sums: dict[str, int] = dict(
-            conn.execute(
-                select(COUNTS.c.area, func.sum(COUNTS.c.count))
-                .where(COUNTS.c.release_id.in_([r.id for r in releases]))
-                .group_by(COUNTS.c.area)
-            ).all()
-        )
-        areas = {
-            row.area: row
-            for row in conn.execute(select(AREAS).where(AREAS.c.series_id == latest.series_id))
-        }
-        region_names = _region_names(conn, series_id=latest.series_id)
+    )
+    areas = {
+        row.area: row
+        for row in conn.execute(select(AREAS).where(AREAS.c.series_id == latest.series_id))
+    }
+    region_names = _region_names(conn, series_id=latest.series_id)
     sigma = window_sigma([r.epsilon for r in releases])
     view = build_view(
         area_sums={area: int(sums.get(area, 0)) for area in areas},
         area_region={area: row.region for area, row in areas.items()},
-        k=settings.k,
+        k=k,
         sigma=sigma,
     )
     rows = [
@@ -152,14 +156,18 @@ def load_view(*, settings: Settings, window: int, ending: str | None = None) -> 
         last_week=weeks[-1],
         weeks=tuple(r.week for r in releases),
         epsilons=tuple(r.epsilon for r in releases),
-        k=settings.k,
+        k=k,
         min_postcodes=latest.min_postcodes,
         delay_days=latest.delay_days,
         sigma=sigma,
         threshold=view.threshold,
         national_total=max(0, sum(r.national_total for r in releases)),
         hidden_areas=view.hidden_count,
-        late_reports=sum(r.late_total for r in releases),
+        late_incidents=(
+            sum(r.late_total for r in releases if r.late_epsilon > 0)
+            if any(r.late_epsilon > 0 for r in releases)
+            else None
+        ),
         rows=tuple(rows),
     )
 

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.i18n import ENGLISH, Language, choose_language, speaking
 from server.web.headers import ORGANISER_PREFIXES
 
 
-def language_of(request: Request) -> Language:
-    """The language a request asks for, by its link (``?lang=``) or its browser."""
-    return _language(request.scope)
-
-
 def _language(scope: Scope) -> Language:
+    """The language a request asks for, by its link (``?lang=``) or its browser."""
     if scope["path"].startswith(ORGANISER_PREFIXES):
         return ENGLISH
     query = parse_qs(scope.get("query_string", b"").decode("latin-1")[:512])

@@ -1,41 +1,53 @@
-"""Member pages: the report form and its receipt. Plain HTML forms, no JavaScript (P7).
+"""Member pages: the report form, its confirmation step and its receipt. Plain HTML forms,
+no JavaScript (P7).
+
+Sending the form stores nothing: it shows what the answers (above all the place) were
+understood as, with the answers carried in hidden fields and the same one-time form
+token. Only "Send report" on that page stores the report and spends the token, so a
+confirmation page sent twice still stores one report.
 
 Every page speaks the member's language (server/i18n): chosen by the language links,
-kept in the links and in the form's hidden ``lang`` field, never in a cookie.
+kept in the links and in the forms' hidden ``lang`` field, never in a cookie.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
-from server.i18n import choose_language, current_language, format_day, gettext, speak
+from server.i18n import choose_language, current_language, format_day, gettext, ngettext, speak
 from server.i18n import lazy_gettext as _l
 from server.i18n.places import place_label
 from server.intake import formtoken
-from server.intake.accept import accept_report
+from server.intake.accept import Outcome, accept_report
 from server.intake.fields import (
     CHOICES,
     DAY_CHOICES,
+    FIELDS,
     MAX_DAYS_BACK,
     NOTE_MAX_CHARS,
     PLACE_MAX_CHARS,
     day_from_form,
+    parse_day,
 )
 from server.models import Network
 from server.networks.links import network_for_token
+from server.places.gazetteer import Place
 from server.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-
 # Shown when the network's organisers have not written their own emergency text.
 DEFAULT_EMERGENCY = _l(
     "If a raid is happening now, phone or message your network's organisers directly. "
     "If someone is hurt, call 999 for an ambulance."
 )
+KEPT = {*FIELDS, "day"}  # the answers carried back to the member (the day choice too)
+templates.env.filters["place_label"] = place_label
 
 
 def with_language(path: str) -> str:
@@ -43,7 +55,12 @@ def with_language(path: str) -> str:
     return f"{path}?lang={current_language().code}"
 
 
-templates.env.filters["place_label"] = place_label
+def _too_long() -> str:
+    return gettext(
+        "What you sent was much longer than a report can be, so it was not read and nothing "
+        "was saved. Fill in the form again; a note can hold at most %(max)s characters.",
+        max=NOTE_MAX_CHARS,
+    )
 
 
 def not_found(request: Request) -> Response:
@@ -61,9 +78,18 @@ def not_found(request: Request) -> Response:
     )
 
 
-def _day_choices(settings) -> list[tuple[str, str, str]]:
+def too_large(request: Request) -> Response:
+    """A body cut off at its cap while arriving (see server/web/bodies.py)."""
+    return templates.TemplateResponse(
+        request,
+        "member/message.html",
+        {"title": gettext("Your report was too long"), "lines": [_too_long()]},
+        status_code=413,
+    )
+
+
+def _day_choices(today: date) -> list[tuple[str, str, str]]:
     """(value, label, the day written out) for "Today", "Yesterday", "2 days ago"."""
-    today = settings.today()
     return [
         (value, str(label), format_day(today - timedelta(days=int(value))))
         for value, label in DAY_CHOICES.items()
@@ -71,7 +97,7 @@ def _day_choices(settings) -> list[tuple[str, str, str]]:
     ]
 
 
-def _error_targets(values: dict[str, str], place_choices) -> dict[str, str]:
+def _error_targets(values: dict[str, str], place_choices: tuple[Place, ...]) -> dict[str, str]:
     """The input each error-summary link lands on; otherwise the one named like the field
     (a text box, or the first radio of a group)."""
     day = values.get("day")
@@ -80,6 +106,7 @@ def _error_targets(values: dict[str, str], place_choices) -> dict[str, str]:
         "occurred_on": "occurred_on-date" if earlier else "occurred_on",
         "place": "place_choice" if place_choices else "place",
         "form_token": "send",
+        "report": "send",
     }
 
 
@@ -87,11 +114,14 @@ def _form(
     request: Request,
     *,
     network: Network,
-    settings,
+    settings: Settings,
     values=None,
     errors=None,
     place_choices=(),
+    choices_legend: str = "",
+    refusal: list[str] | None = None,
     status_code: int = 200,
+    form_token: str | None = None,
 ) -> Response:
     today = settings.today()
     values = values or {}
@@ -102,14 +132,16 @@ def _form(
             "network_name": network.name,
             "emergency": network.emergency_text or str(DEFAULT_EMERGENCY),
             "action": with_language(request.url.path),
-            "form_token": formtoken.issue(key=settings.key(), today=today),
+            "form_token": form_token or formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
-            "day_choices": _day_choices(settings),
+            "day_choices": _day_choices(today),
             "earlier_label": str(DAY_CHOICES["earlier"]),
             "values": values,
             "errors": errors or {},
             "targets": _error_targets(values, place_choices),
             "place_choices": place_choices,
+            "choices_legend": choices_legend or gettext("Which one did you mean?"),
+            "refusal": refusal or [],
             "place_max": PLACE_MAX_CHARS,
             "notes_enabled": bool(network.public_key),
             "note_max": NOTE_MAX_CHARS,
@@ -141,17 +173,22 @@ async def submit_report(
     sender: SenderDep,
 ):
     """Accept a report from the member form."""
-    form = await request.form()
-    raw = {name: value for name, value in form.items() if isinstance(value, str)}
-    if raw.get("lang"):
-        speak(
-            choose_language(
-                explicit=raw["lang"], accept_language=request.headers.get("accept-language")
-            )
-        )
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
+    if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
+        return _form(
+            request,
+            network=network,
+            settings=settings,
+            errors={"report": _too_long()},
+            status_code=413,
+        )
+    form = await request.form()
+    raw = {name: value for name, value in form.items() if isinstance(value, str)}
+    if raw.get("lang"):  # the form's own language wins over the browser's
+        accept = request.headers.get("accept-language")
+        speak(choose_language(explicit=raw["lang"], accept_language=accept))
     if raw.get("website"):
         return _refuse(
             request,
@@ -165,25 +202,23 @@ async def submit_report(
             ],
             token,
         )
-    if not limits.allow(link_hash=network.link_hash, address=sender):
-        return _refuse(
+    values = {k: v for k, v in raw.items() if k in KEPT}
+    confirming = raw.get("confirm") == "yes"
+    burst = limits.sender_wait(address=sender)
+    wait = burst or limits.link_wait(link_hash=network.link_hash)
+    if wait:
+        # Nothing is spent or stored: the same answers come back with a fresh form token.
+        return _form(
             request,
-            429,
-            gettext("Too many reports just now"),
-            [
-                gettext(
-                    "This link has sent a lot of reports in a short time, so we are "
-                    "pausing it to stop floods of fake reports."
-                ),
-                gettext("Please wait a few minutes and send again. Nothing was saved."),
-            ],
-            token,
+            network=network,
+            settings=settings,
+            values=values,
+            refusal=_wait_lines(wait, sender=bool(burst)),
+            status_code=429,
         )
     today = settings.today()
-    spent = formtoken.spend_hash(str(raw.get("form_token", "")), key=settings.key(), today=today)
-    values = {
-        k: v for k, v in raw.items() if k not in {"form_token", "website", "place_choice", "lang"}
-    }
+    form_token = str(raw.get("form_token", ""))
+    spent = formtoken.spend_hash(form_token, key=settings.key(), today=today)
     if spent is None:
         return _form(
             request,
@@ -194,10 +229,12 @@ async def submit_report(
             errors={
                 "form_token": gettext(
                     "This form was opened on another day and has expired. "
-                    "Check your answers and press \u201cSend report\u201d again."
+                    "Check your answers and press \u201cNext: check the place\u201d again."
                 )
             },
         )
+    if raw.get("confirm") == "edit":  # understood afresh, so the other places are offered
+        raw = {k: v for k, v in raw.items() if k != "place_choice"}
     raw["occurred_on"] = day_from_form(raw, today=today)
     outcome = accept_report(
         session=session,
@@ -206,8 +243,13 @@ async def submit_report(
         gazetteer=gazetteer,
         today=today,
         spent_token_hash=spent,
+        store=confirming,
     )
     if outcome.errors:
+        legend = {
+            "whole": gettext("Or choose a part:"),
+            "near_miss": gettext("Did you mean?"),
+        }.get(outcome.place_reason, "")
         return _form(
             request,
             network=network,
@@ -215,9 +257,80 @@ async def submit_report(
             values=values,
             errors=outcome.errors,
             place_choices=outcome.place_choices,
+            choices_legend=legend,
             status_code=422,
+            form_token=form_token,
         )
+    if raw.get("confirm") == "edit":  # "Change my answers": back to the form, nothing lost
+        return _form(
+            request,
+            network=network,
+            settings=settings,
+            values=values,
+            place_choices=outcome.place_others,
+            choices_legend=gettext("Not the place you meant? Choose another:"),
+            form_token=form_token,
+        )
+    if not confirming:
+        day = parse_day(str(raw["occurred_on"]))
+        return _confirm(
+            request,
+            values=values,
+            outcome=outcome,
+            form_token=form_token,
+            day=format_day(day) if day else "",
+        )
+    if outcome.stored:
+        limits.count_stored(link_hash=network.link_hash)
     return RedirectResponse(with_language(f"/r/{token}/received"), status_code=303)
+
+
+def _confirm(
+    request: Request,
+    *,
+    values: dict[str, str],
+    outcome: Outcome,
+    form_token: str,
+    day: str,
+) -> Response:
+    """Is this right? The understood place and the answers, to send or to change."""
+    place = outcome.understood
+    return templates.TemplateResponse(
+        request,
+        "member/confirm.html",
+        {
+            "action": with_language(request.url.path),
+            "form_token": form_token,
+            "values": values,
+            "day": day,
+            "place": place,
+            "place_key": place.key if place else "",
+            "choices": CHOICES,
+        },
+    )
+
+
+def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
+    minutes = max(1, math.ceil(seconds / 60))
+    why = (
+        gettext(
+            "You sent several reports very quickly, so we are pausing for a moment to stop "
+            "automatic floods."
+        )
+        if sender
+        else gettext(
+            "Many reports were sent through this link in the last hour, so it is paused "
+            "for a while to stop floods of fake reports."
+        )
+    )
+    again = ngettext(
+        "Nothing was saved yet. Your answers are kept below: press \u201cNext: check the "
+        "place\u201d again in about %(num)s minute.",
+        "Nothing was saved yet. Your answers are kept below: press \u201cNext: check the "
+        "place\u201d again in about %(num)s minutes.",
+        minutes,
+    )
+    return [why, again]
 
 
 @router.get("/r/{token}/received")
@@ -232,6 +345,8 @@ def receipt(token: str, request: Request, session: SessionDep, settings: Setting
         {
             "again": with_language(f"/r/{token}"),
             "retention_days": settings.retention_days,
+            "delay_days": settings.delay_days,
+            "noisy": settings.epsilon > 0,
             "notes_enabled": bool(network.public_key),
         },
     )

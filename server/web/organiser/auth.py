@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from server.config import Settings
 from server.deps import SessionDep, SettingsDep
 from server.organising import logins
+from server.organising.enrolment import enrolled
 from server.organising.logins import Active
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -26,6 +27,13 @@ class LoginRequired(Exception):
 
 class CsrfFailed(Exception):
     """A state-changing request without the session's CSRF token."""
+
+
+class EnrolmentRequired(Exception):
+    """A logged-in organiser without a second factor asked for anything but enrolling."""
+
+
+ENROLMENT_PATHS = {"/organise/account/second-factor", "/logout", "/logout-everywhere"}
 
 
 def cookie_is_secure(request: Request, settings: Settings) -> bool:
@@ -67,6 +75,8 @@ def current_organiser(request: Request, session: SessionDep, settings: SettingsD
     )
     if active is None:
         raise LoginRequired()
+    if not enrolled(active.organiser) and request.url.path not in ENROLMENT_PATHS:
+        raise EnrolmentRequired()
     request.state.organiser = active
     return active
 

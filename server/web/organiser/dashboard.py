@@ -8,20 +8,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import select
 
 from server.deps import SessionDep, SettingsDep
 from server.maps.csp import map_csp
 from server.maps.drawing import map_file
-from server.models import Release
 from server.organising.accounts import visible_networks
 from server.organising.trends import trend_series
 from server.publishing.exports import to_csv, to_geojson
+from server.publishing.release import released_weeks
 from server.publishing.schedule import next_release
 from server.publishing.view_data import WINDOWS, load_view
 from server.web.organiser.auth import CurrentOrganiser
 from server.web.organiser.charts import line_chart
 from server.web.organiser.pages import page
+from server.web.templating import templates
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
 
@@ -42,8 +42,8 @@ def dashboard(
 ):
     """The dashboard: map, trends, top areas, schedule."""
     window = _window(window)
-    view = load_view(settings=settings, window=window)
-    released = set(session.exec(select(Release.week)))
+    view = load_view(conn=session.connection(), window=window, k=settings.k)
+    released = released_weeks(conn=session.connection())
     now = datetime.now(ZoneInfo(settings.timezone))
     upcoming = next_release(
         today=now.date(),
@@ -73,23 +73,21 @@ def dashboard(
         windows=WINDOWS,
         upcoming=upcoming,
         charts=charts,
-        settings=settings,
+        policy=settings.policy_facts(),
         top=(view.rows[:15] if view else ()),
     )
 
 
 @router.get("/map/{name}")
-def map_page(name: str, active: CurrentOrganiser, settings: SettingsDep) -> Response:
+def map_page(
+    request: Request, name: str, active: CurrentOrganiser, settings: SettingsDep
+) -> Response:
     """A rendered map (window-1, window-4, window-12 or weekly), for the dashboard's frame."""
     path = map_file(settings=settings, name=name)
     if path is None:
         raise HTTPException(404)
     if not path.exists():
-        return HTMLResponse(
-            "<!doctype html><title>No map yet</title><p>No map yet: maps are "
-            "drawn after the first release.</p>",
-            status_code=404,
-        )
+        return templates.TemplateResponse(request, "organiser/no_map.html", {}, status_code=404)
     html = path.read_text()
     return HTMLResponse(
         html,
@@ -101,10 +99,16 @@ def map_page(name: str, active: CurrentOrganiser, settings: SettingsDep) -> Resp
 
 
 @router.get("/export.{fmt}")
-def export(fmt: str, active: CurrentOrganiser, settings: SettingsDep, window: int = 4):
+def export(
+    fmt: str,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    window: int = 4,
+):
     """The view as CSV or GeoJSON, identical to `raidwatch export`."""
     window = _window(window)
-    view = load_view(settings=settings, window=window)
+    view = load_view(conn=session.connection(), window=window, k=settings.k)
     if view is None:
         raise HTTPException(404, "Nothing released yet.")
     if fmt == "csv":

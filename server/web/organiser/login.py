@@ -1,43 +1,104 @@
-"""Organiser login and logout."""
+"""Organiser login and logout.
+
+The login form's token is bound to this browser: ``GET /login`` sets a random pre-session
+cookie (HttpOnly, SameSite=Strict) and the form carries a signed hash of it, so a token
+fetched by someone else, or a form posted from another site, is refused. A login ends the
+session this browser held before. The order of checks is the throttle's (see
+``server.organising.throttle``): count, then (past a limit) the second factor, then the
+password under a bounded number of concurrent checks.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from server.config import Settings
 from server.deps import SenderDep, SessionDep, SettingsDep
-from server.organising import audit, logins
-from server.organising.accounts import authenticate
+from server.organising import audit, enrolment, logins
+from server.organising.accounts import find_organiser, password_matches
+from server.organising.throttle import PasswordChecksBusy
 from server.web.organiser.auth import (
     CheckedOrganiser,
     clear_session_cookie,
+    cookie_is_secure,
+    cookie_name,
     set_session_cookie,
 )
 from server.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 LOGIN_SALT = "raidwatch-login-form"
+FORM_LIFETIME = 3600
+WRONG = "That username, password and code do not match."
+THROTTLED = (
+    "Too many failed attempts for this account. Wait 15 minutes, or log in now with your "
+    "password and the code from your authenticator app (or a recovery code)."
+)
+EXPIRED = "The login form expired. Please try again."
+BUSY = "The server is busy checking other logins. Please try again in a minute."
+ENROL = "/organise/account/second-factor"
 
 
-def _login_token(settings) -> str:
-    return URLSafeTimedSerializer(settings.key(), salt=LOGIN_SALT).dumps("login")
+def pre_session_name(request: Request, settings: Settings) -> str:
+    return "__Host-rw_login" if cookie_is_secure(request, settings) else "rw_login"
+
+
+def _binding(settings: Settings, pre_session: str) -> str:
+    return hmac.new(settings.key(), pre_session.encode(), hashlib.sha256).hexdigest()
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.key(), salt=LOGIN_SALT)
 
 
 def _login_page(
-    request: Request, settings, error: str = "", username: str = "", status_code: int = 200
-):
-    return templates.TemplateResponse(
+    request: Request,
+    settings: Settings,
+    error: str = "",
+    username: str = "",
+    status_code: int = 200,
+) -> Response:
+    pre_session = request.cookies.get(pre_session_name(request, settings), "")
+    if not (16 <= len(pre_session) <= 64):
+        pre_session = secrets.token_urlsafe(16)
+    response = templates.TemplateResponse(
         request,
         "organiser/login.html",
         {
             "error": error,
-            "username": username,
-            "login_token": _login_token(settings),
+            "username": username[:64],
+            "login_token": _serializer(settings).dumps(_binding(settings, pre_session)),
             "idle_minutes": settings.session_idle_minutes,
         },
         status_code=status_code,
     )
+    response.set_cookie(
+        pre_session_name(request, settings),
+        pre_session,
+        max_age=FORM_LIFETIME,
+        path="/",
+        secure=cookie_is_secure(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def _token_is_this_browsers(request: Request, settings: Settings, token: str) -> bool:
+    pre_session = request.cookies.get(pre_session_name(request, settings), "")
+    if not pre_session:
+        return False
+    try:
+        bound = _serializer(settings).loads(token, max_age=FORM_LIFETIME)
+    except (BadSignature, SignatureExpired):
+        return False
+    return isinstance(bound, str) and hmac.compare_digest(bound, _binding(settings, pre_session))
 
 
 @router.get("/login")
@@ -54,47 +115,68 @@ def login(
     sender: SenderDep,
     username: str = Form(""),
     password: str = Form(""),
+    code: str = Form(""),
     login_token: str = Form(""),
 ):
-    """Check a username and password; start a session."""
-    try:
-        URLSafeTimedSerializer(settings.key(), salt=LOGIN_SALT).loads(login_token, max_age=3600)
-    except (BadSignature, SignatureExpired):
-        return _login_page(
-            request, settings, "The login form expired. Please try again.", username, 400
-        )
+    """Check a username, password and second factor; start a session."""
+    if not _token_is_this_browsers(request, settings, login_token):
+        return _login_page(request, settings, EXPIRED, username, 400)
     throttle = request.app.state.login_throttle
-    if throttle.blocked(username=username, address=sender):
-        return _login_page(
-            request,
-            settings,
-            "Too many failed attempts. Wait 15 minutes and try again.",
-            username,
-            429,
-        )
-    organiser = authenticate(session=session, username=username, password=password)
-    if organiser is None:
-        throttle.failed(username=username, address=sender)
-        return _login_page(
-            request, settings, "That username and password do not match.", username, 401
-        )
+    within_limits = throttle.attempt(username=username, address=sender)
+    organiser = find_organiser(session=session, username=username)
+    factor = (
+        enrolment.check(session=session, organiser=organiser, code=code, key=settings.key())
+        if organiser is not None
+        else None
+    )
+    if not within_limits and factor is None:
+        # An attacker's failures cost them their guesses, never the owner their account.
+        return _login_page(request, settings, THROTTLED, username, 429)
+    try:
+        with throttle.password_check():
+            right = password_matches(session=session, organiser=organiser, password=password)
+    except PasswordChecksBusy:
+        return _login_page(request, settings, BUSY, username, 503)
+    if organiser is None or not right:
+        return _login_page(request, settings, WRONG, username, 401)
+    if enrolment.enrolled(organiser) and (
+        factor is None or not enrolment.spend(session=session, match=factor)
+    ):
+        return _login_page(request, settings, WRONG, username, 401)
+    throttle.succeeded(username=username)
+    # One browser, one session: whatever this browser was logged in as ends here.
+    logins.end(session=session, raw=request.cookies.get(cookie_name(request, settings), ""))
     raw = logins.start(
         session=session,
         organiser=organiser,
         idle_seconds=settings.session_idle_minutes * 60,
         absolute_seconds=settings.session_absolute_hours * 3600,
     )
-    audit.record(session=session, username=organiser.username, action="login", day=settings.today())
-    response = RedirectResponse("/organise", status_code=303)
+    detail = "recovery code" if factor is not None and factor.recovery_hash else ""
+    audit.record(
+        session=session,
+        username=organiser.username,
+        action="login",
+        day=settings.today(),
+        detail=detail,
+    )
+    response = RedirectResponse(
+        "/organise" if enrolment.enrolled(organiser) else ENROL, status_code=303
+    )
     set_session_cookie(response, request, settings, raw)
+    response.delete_cookie(
+        pre_session_name(request, settings),
+        path="/",
+        secure=cookie_is_secure(request, settings),
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
 @router.post("/logout")
 def logout(request: Request, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep):
     """End this session."""
-    from server.web.organiser.auth import cookie_name
-
     logins.end(session=session, raw=request.cookies.get(cookie_name(request, settings), ""))
     audit.record(
         session=session, username=active.organiser.username, action="logout", day=settings.today()

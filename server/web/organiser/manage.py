@@ -4,34 +4,42 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import select
 
-from server.deps import SessionDep, SettingsDep
-from server.intake.sealing import BadKey, parse_public_key
-from server.models import EMERGENCY_TEXT_MAX, Network, Organiser, OrganiserNetwork
-from server.networks.links import link_path, rotate_link
-from server.organising import audit
-from server.organising.accounts import AccountError, create_organiser, may_see, visible_networks
-from server.organising.logins import Active, end_all
-from server.publishing.incidents import RULES
+from server.deps import GazetteerDep, SessionDep, SettingsDep
+from server.intake.sealing import BadKey, key_fingerprint
+from server.models import EMERGENCY_TEXT_MAX
+from server.networks.links import link_path
+from server.organising import audit, enrolment
+from server.organising.accounts import (
+    AccountError,
+    all_networks,
+    create_organiser,
+    organiser_by_id,
+    roster,
+    set_active,
+    visible_networks,
+)
+from server.organising.logins import Active
+from server.organising.networks import (
+    may_set_note_key,
+    rotate_member_link,
+    set_counting_rule,
+    set_emergency_text,
+    set_home_area,
+    set_note_key,
+    visible_network,
+)
+from server.vocabulary import CountingRule
 from server.web.member import DEFAULT_EMERGENCY
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.pages import page
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
-
-
-def _network(session, active: Active, network_id: uuid.UUID) -> Network:
-    network = session.get(Network, network_id)
-    if network is None or not may_see(
-        session=session, organiser=active.organiser, network_id=network.id
-    ):
-        raise HTTPException(404)
-    return network
 
 
 def _require_admin(active: Active) -> None:
@@ -49,7 +57,9 @@ def networks(request: Request, active: CurrentOrganiser, session: SessionDep, me
         nav="networks",
         networks=visible_networks(session=session, organiser=active.organiser),
         message=message,
-        rules=sorted(RULES),
+        rules=CountingRule.labels(),
+        fingerprint=key_fingerprint,
+        may_set_key=may_set_note_key(active.organiser),
         emergency_max=EMERGENCY_TEXT_MAX,
         default_emergency=str(DEFAULT_EMERGENCY),
     )
@@ -65,16 +75,17 @@ def rotate(
     confirm: str = Form(""),
 ):
     """Replace the member link; the new one is shown once."""
-    network = _network(session, active, network_id)
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
     if confirm != "yes":
         return _back(f"{network.name}: tick the box to confirm; the link was not changed.")
-    token = rotate_link(session=session, network=network, key=settings.key())
-    audit.record(
+    token = rotate_member_link(
         session=session,
-        username=active.organiser.username,
-        action="link rotated",
+        network=network,
+        key=settings.key(),
+        actor=active.organiser.username,
         day=settings.today(),
-        detail=network.slug,
     )
     url = str(request.base_url).rstrip("/") + link_path(token)
     qr = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
@@ -91,20 +102,22 @@ def set_key(
     settings: SettingsDep,
     public_key: str = Form(""),
 ):
-    """Set (or clear, when empty) the public key that seals notes."""
-    network = _network(session, active, network_id)
+    """Admins: set (or clear, when empty) the public key that seals notes."""
+    if not may_set_note_key(active.organiser):
+        raise HTTPException(403, "Only an admin can change a note key.")
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
     try:
-        network.public_key = parse_public_key(public_key) if public_key.strip() else None
+        set_note_key(
+            session=session,
+            network=network,
+            public_key=public_key if public_key.strip() else None,
+            actor=active.organiser.username,
+            day=settings.today(),
+        )
     except BadKey as exc:
         return _back(f"{network.name}: {exc}")
-    session.add(network)
-    audit.record(
-        session=session,
-        username=active.organiser.username,
-        action="note key set" if network.public_key else "note key removed",
-        day=settings.today(),
-        detail=network.slug,
-    )
     return _back(f"{network.name}: notes are now " + ("on." if network.public_key else "off."))
 
 
@@ -117,18 +130,19 @@ def set_rule(
     counting_rule: str = Form(""),
 ):
     """Choose which incidents count for this network."""
-    network = _network(session, active, network_id)
-    if counting_rule not in RULES:
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
+    try:
+        set_counting_rule(
+            session=session,
+            network=network,
+            rule=counting_rule,
+            actor=active.organiser.username,
+            day=settings.today(),
+        )
+    except ValueError:
         return _back("Choose one of the counting rules.")
-    network.counting_rule = counting_rule
-    session.add(network)
-    audit.record(
-        session=session,
-        username=active.organiser.username,
-        action="counting rule",
-        day=settings.today(),
-        detail=f"{network.slug}: {counting_rule}",
-    )
     return _back(f"{network.name}: counting rule is now {counting_rule}.")
 
 
@@ -141,31 +155,53 @@ def set_emergency(
     emergency_text: str = Form(""),
 ):
     """Set what the member form says to do in an emergency (empty: the default text)."""
-    network = _network(session, active, network_id)
-    text = " ".join(emergency_text.split())
-    if len(text) > EMERGENCY_TEXT_MAX:
-        return _back(
-            f"{network.name}: keep the emergency text under {EMERGENCY_TEXT_MAX} characters "
-            f"(it has {len(text)}); it was not changed."
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
+    try:
+        text = set_emergency_text(
+            session=session,
+            network=network,
+            text=emergency_text,
+            actor=active.organiser.username,
+            day=settings.today(),
         )
-    network.emergency_text = text or None
-    session.add(network)
-    audit.record(
-        session=session,
-        username=active.organiser.username,
-        action="emergency text set" if text else "emergency text cleared",
-        day=settings.today(),
-        detail=network.slug,
-    )
+    except ValueError as exc:
+        return _back(f"{network.name}: {exc}")
     return _back(
         f"{network.name}: the member form now shows "
         + ("your emergency text." if text else "the default emergency text.")
     )
 
 
-def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
-    from urllib.parse import urlencode
+@router.post("/networks/{network_id}/area")
+def set_area(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    gazetteer: GazetteerDep,
+    home_area: str = Form(""),
+):
+    """Set the home area that ranks places of the same name for this network's members."""
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
+    try:
+        text = set_home_area(
+            session=session,
+            network=network,
+            text=home_area,
+            gazetteer=gazetteer,
+            actor=active.organiser.username,
+            day=settings.today(),
+        )
+    except ValueError as exc:
+        return _back(f"{network.name}: home area not changed. {exc}")
+    return _back(f"{network.name}: home area is now {text or 'not set'}.")
 
+
+def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
     return RedirectResponse(f"{to}?{urlencode({'message': message})}", status_code=303)
 
 
@@ -173,21 +209,13 @@ def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
 def organisers(request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""):
     """Admins: organiser accounts."""
     _require_admin(active)
-    people = list(session.exec(select(Organiser).order_by(Organiser.username)))
-    links = session.exec(select(OrganiserNetwork)).all()
-    names = {n.id: n.name for n in session.exec(select(Network))}
-    of = {
-        p.id: sorted(names[link.network_id] for link in links if link.organiser_id == p.id)
-        for p in people
-    }
     return page(
         request,
         "organiser/organisers.html",
         active,
         nav="organisers",
-        people=people,
-        of=of,
-        networks=sorted(names.items(), key=lambda kv: kv[1]),
+        accounts=roster(session=session),
+        networks=all_networks(session=session),
         message=message,
     )
 
@@ -200,29 +228,18 @@ async def add_organiser(
     _require_admin(active)
     form = await request.form()
     wanted = {str(v) for v in form.getlist("network")}
-    chosen = [n for n in session.exec(select(Network)) if str(n.id) in wanted]
-    is_admin = form.get("role") == "admin"
-    if not is_admin and not chosen:
-        return _back(
-            "Choose at least one network, or make the account an admin.", "/organise/organisers"
-        )
     try:
         person = create_organiser(
             session=session,
             username=str(form.get("username", "")),
             password=str(form.get("password", "")),
-            is_admin=is_admin,
-            networks=chosen,
+            actor=active.organiser.username,
+            day=settings.today(),
+            is_admin=form.get("role") == "admin",
+            networks=[n for n in all_networks(session=session) if str(n.id) in wanted],
         )
     except AccountError as exc:
         return _back(str(exc), "/organise/organisers")
-    audit.record(
-        session=session,
-        username=active.organiser.username,
-        action="organiser created",
-        day=settings.today(),
-        detail=person.username,
-    )
     return _back(f"Created {person.username}.", "/organise/organisers")
 
 
@@ -232,25 +249,39 @@ def toggle_organiser(
 ):
     """Admins: disable (and log out everywhere) or re-enable an organiser."""
     _require_admin(active)
-    person = session.get(Organiser, organiser_id)
+    person = organiser_by_id(session=session, organiser_id=organiser_id)
     if person is None:
         raise HTTPException(404)
-    if person.id == active.organiser.id:
-        return _back("You cannot disable yourself.", "/organise/organisers")
-    person.active = not person.active
-    session.add(person)
-    session.commit()
-    if not person.active:
-        end_all(session=session, organiser=person)
-    audit.record(
-        session=session,
-        username=active.organiser.username,
-        action="organiser enabled" if person.active else "organiser disabled",
-        day=settings.today(),
-        detail=person.username,
-    )
+    try:
+        set_active(
+            session=session,
+            organiser=person,
+            active=not person.active,
+            actor=active.organiser.username,
+            day=settings.today(),
+        )
+    except AccountError as exc:
+        return _back(str(exc), "/organise/organisers")
     return _back(
         f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
+        "/organise/organisers",
+    )
+
+
+@router.post("/organisers/{organiser_id}/second-factor")
+def reset_second_factor(
+    organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+):
+    """Admins: reset a lost second factor (the organiser sets it up again; sessions end)."""
+    _require_admin(active)
+    person = organiser_by_id(session=session, organiser_id=organiser_id)
+    if person is None:
+        raise HTTPException(404)
+    enrolment.reset(
+        session=session, organiser=person, actor=active.organiser.username, day=settings.today()
+    )
+    return _back(
+        f"{person.username} sets up a new authenticator app at the next login.",
         "/organise/organisers",
     )
 

@@ -1,16 +1,19 @@
-"""Organiser moderation pages: reports of weeks not yet released, coarse fields only."""
+"""Organiser moderation pages: incidents of the organiser's own networks in weeks that have
+closed and are not yet released, coarse fields only; plain forms, POST-redirect-GET."""
 
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from server.deps import SessionDep, SettingsDep
 from server.intake.fields import CHOICES
-from server.organising.moderation import moderate, moderation_rows, status_counts
+from server.organising.logins import Active
+from server.organising.moderation import Filters, moderate, moderation_page, offered_actions
+from server.vocabulary import Status
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.pages import is_htmx, page
 
@@ -22,23 +25,12 @@ def reports(
     request: Request,
     active: CurrentOrganiser,
     session: SessionDep,
-    status: str = "",
+    settings: SettingsDep,
     message: str = "",
-):
-    """Reports awaiting release, for moderation."""
-    rows = moderation_rows(session=session, organiser=active.organiser)
-    shown = [row for row in rows if not status or row.report.status == status]
-    return page(
-        request,
-        "organiser/reports.html",
-        active,
-        nav="reports",
-        block="table",
-        rows=shown,
-        counts=status_counts(rows),
-        status=status,
-        message=message,
-        labels=CHOICES,
+) -> Response:
+    """Reports of closed, unreleased weeks, grouped by incident, for moderation."""
+    return _render(
+        request, active, session, settings, Filters.parse(**request.query_params), message
     )
 
 
@@ -50,9 +42,39 @@ def act(
     active: CheckedOrganiser,
     session: SessionDep,
     settings: SettingsDep,
+    back: str = Form(""),
     status: str = Form(""),
-):
+) -> Response:
     """Reject, confirm, mark duplicate or reset one report."""
+    return _apply(request, report_id, action, active, session, settings, back, status, False)
+
+
+@router.post("/incidents/{report_id}/{action}")
+def act_on_incident(
+    request: Request,
+    report_id: uuid.UUID,
+    action: str,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    back: str = Form(""),
+) -> Response:
+    """Reject, confirm or reset every report (of your networks) of this report's incident."""
+    return _apply(request, report_id, action, active, session, settings, back, "", True)
+
+
+def _apply(
+    request: Request,
+    report_id: uuid.UUID,
+    action: str,
+    active: Active,
+    session: SessionDep,
+    settings: SettingsDep,
+    back: str,
+    status: str,
+    whole_incident: bool,
+) -> Response:
+    filters = Filters.parse(**{**dict(parse_qsl(back)), **({"status": status} if status else {})})
     try:
         message = moderate(
             session=session,
@@ -60,12 +82,43 @@ def act(
             report_id=report_id,
             action=action,
             today=settings.today(),
+            whole_incident=whole_incident,
         )
     except LookupError:
         raise HTTPException(404) from None
     except ValueError as exc:
         message = str(exc)
     if is_htmx(request):
-        return reports(request, active, session, status=status, message=message)
-    query = urlencode({"status": status, "message": message} if status else {"message": message})
-    return RedirectResponse(f"/organise/reports?{query}", status_code=303)
+        return _render(request, active, session, settings, filters, message)
+    query = filters.query()
+    query = f"{query}&" if query else ""
+    return RedirectResponse(
+        f"/organise/reports?{query}{urlencode({'message': message})}", status_code=303
+    )
+
+
+def _render(
+    request: Request,
+    active: Active,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: Filters,
+    message: str,
+) -> Response:
+    view = moderation_page(
+        session=session, organiser=active.organiser, today=settings.today(), filters=filters
+    )
+    return page(
+        request,
+        "organiser/reports.html",
+        active,
+        nav="reports",
+        block="table",
+        view=view,
+        filters=filters,
+        statuses=Status.labels(),
+        offered_actions=offered_actions,
+        message=message,
+        labels=CHOICES,
+        delay_days=settings.delay_days,
+    )

@@ -1,7 +1,7 @@
 """networks: the emergency text shown on the member form
 
-Revision ID: 0005_emergency_text
-Revises: 0004
+Revision ID: 0008_emergency_text
+Revises: 0007_second_factor
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0005_emergency_text'
-down_revision = '0004'
+revision = '0008_emergency_text'
+down_revision = '0007_second_factor'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,73 @@
+"""HTTP details every response shares: HEAD where GET works, and a plain 500 that is sent
+inside the security-header middleware like any other page.
+
+Invariant: HEAD runs the GET handler (which never changes anything: a test crawls every GET)
+and sends its status and headers without the body. An unhandled exception becomes a short
+500 page; only the exception's type is logged, never its message, traceback or arguments,
+which could hold a report's answers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.config import PROJECT_ROOT
+
+log = logging.getLogger("raidwatch")
+
+CRASH_PAGE = (PROJECT_ROOT / "templates" / "errors" / "crashed.html").read_bytes()
+
+
+class HeadAsGet:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class CrashGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: log the type only
+            log.error("unhandled %s", type(exc).__name__)
+            if started:
+                return  # the response is half sent; the server closes the connection
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(CRASH_PAGE)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": CRASH_PAGE})

@@ -1,0 +1,312 @@
+"""What every request meets before a route runs (issue 9, points 3, 6, 7 and 8), through a
+real uvicorn configured exactly as ``raidwatch serve`` configures it.
+
+Bodies over their cap are refused before they are sent (the test never sends them);
+multipart is refused everywhere; a member's oversized form comes back as the form page;
+cross-site POSTs are refused on every route; HEAD works where GET does; a 405 names what
+is allowed; forwarded headers count only from a trusted proxy; throttle keys are capped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from server.cli.operate import uvicorn_options
+from server.organising.throttle import LoginThrottle
+from server.web.bodies import FORM_AND_API_CAP, LOGIN_CAP
+from tests.conftest import free_port
+from tests.organisers import add_organiser, csrf_token, logged_in, registered_routes, snapshot
+from tests.test_api_strict import stored
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def raw_exchange(url: str, head: str, body: bytes = b"", *, timeout: float = 5.0) -> bytes:
+    """Send request headers (and maybe a little body) and read what comes back, without
+    ever sending the body the headers announce."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    return received
+
+
+def status_of(response: bytes) -> int:
+    return int(response.split(b" ", 2)[1])
+
+
+# -- point 3: body caps --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "length", "expected"),
+    [
+        ("/api/v1/reports", "application/json", 100_000_000, 413),
+        ("/login", "application/x-www-form-urlencoded", 1 << 30, 413),
+        ("/login", "multipart/form-data; boundary=x", 1 << 30, 415),
+        ("/organise/networks/x/key", "application/x-www-form-urlencoded", 50_000, 413),
+        ("/api/v1/reports", "multipart/form-data; boundary=x", 100, 415),
+    ],
+)
+def test_a_body_over_its_cap_is_refused_before_it_is_sent(
+    live_server, path, content_type, length, expected
+):
+    head = (
+        f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: {content_type}\n"
+        f"Content-Length: {length}\nAuthorization: Bearer x\n"
+    )
+    started = time.monotonic()
+    response = raw_exchange(live_server.url, head)  # no body at all follows the headers
+    assert response, "the server waited for a body it should have refused"
+    assert status_of(response) == expected
+    assert time.monotonic() - started < 3
+
+
+def test_caps_leave_room_for_every_real_form(live_server, network):
+    assert LOGIN_CAP < FORM_AND_API_CAP == 16 * 1024
+    # The largest note a member can type (1,000 four-byte characters, percent-encoded).
+    worst_note = "\U0001f600" * 1000
+    encoded = httpx.QueryParams({"note": worst_note, "place": "x" * 80}).__str__().encode()
+    assert len(encoded) < FORM_AND_API_CAP
+
+
+def test_a_chunked_body_is_cut_off_at_the_cap(live_server, network):
+    _, token = network
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b"x" * 4096
+
+    with live_server.client() as client:
+        api = client.post(
+            "/api/v1/reports", content=chunks(), headers={"Authorization": f"Bearer {token}"}
+        )
+        login = client.post(
+            "/login",
+            content=chunks(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert api.status_code == 413 and "nothing was read" in api.json()["detail"]
+    assert login.status_code == 413
+
+
+def test_a_members_oversized_form_is_the_calm_form_page(live_server, network, settings):
+    from tests.factories import answers, form_token
+
+    _, token = network
+    with live_server.client() as client:
+        page = client.get(f"/r/{token}")
+        data = {**answers(), "form_token": form_token(page.text), "note": "x" * 40_000}
+        response = client.post(f"/r/{token}", data=data)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Report an enforcement visit" in response.text and 'id="report"' in response.text
+    assert "not read and nothing was saved" in response.text
+    assert "detail" not in response.text  # never the framework's JSON
+    assert stored(settings) == 0
+
+
+# -- point 7: cross-site POSTs -------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(session):  # type: ignore[no-untyped-def]
+    return add_organiser(session, "root-admin", is_admin=True)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "http://127.0.0.1.evil.example"},
+    ],
+    ids=["fetch-cross-site", "fetch-same-site", "origin-other", "origin-lookalike"],
+)
+def test_every_post_route_refuses_a_cross_site_request(
+    live_server, clients, admin, network, settings, headers
+):
+    client = logged_in(clients(), "root-admin")
+    token = csrf_token(client)
+    net, member_token = network
+    values = {
+        "network_id": str(net.id),
+        "report_id": "00000000-0000-0000-0000-000000000000",
+        "organiser_id": str(admin.id),
+        "action": "reject",
+        "token": member_token,
+    }
+    posts = [r for r in registered_routes(live_server.app) if r.method == "POST"]
+    assert {"/login", "/r/{token}", "/api/v1/reports", "/logout"} <= {r.path for r in posts}
+    before = snapshot(settings)
+    for route in posts:
+        response = client.post(route.url(values), data={"csrf_token": token}, headers=headers)
+        assert response.status_code == 403, (route.path, response.status_code)
+        assert "another site" in response.text
+    assert snapshot(settings) == before
+    # The browser's own same-origin posts pass (Origin: null is what no-referrer pages send).
+    for same in ({"Sec-Fetch-Site": "same-origin", "Origin": "null"}, {"Origin": live_server.url}):
+        response = client.post(
+            f"/organise/networks/{net.id}/rule",
+            data={"csrf_token": token, "counting_rule": "all"},
+            headers=same,
+        )
+        assert response.status_code == 303, same
+
+
+# -- point 8: HEAD and Allow --------------------------------------------------------------
+
+
+def test_head_works_wherever_get_does(live_server, clients, admin, network):
+    _, token = network
+    client = logged_in(clients(), "root-admin")
+    for path in (
+        "/login",
+        f"/r/{token}",
+        "/healthz",
+        "/api/v1/openapi.json",
+        "/organise",
+        "/organise/networks",
+        "/static/member.css",
+        "/vendor/htmx.min.js",
+    ):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, (path, head.status_code)
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+    assert clients().head("/organise").status_code == 303  # no login: the same redirect
+
+
+def test_a_405_says_what_is_allowed(live_server, clients, admin):
+    client = logged_in(clients(), "root-admin")
+    for method, path, allowed in (
+        ("PUT", "/login", "GET, HEAD, POST"),
+        ("DELETE", "/api/v1/reports", "POST"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("POST", "/organise", "GET, HEAD"),
+        ("GET", "/logout", "POST"),
+    ):
+        response = client.request(method, path)
+        assert response.status_code == 405, (method, path, response.status_code)
+        assert response.headers.get("allow") == allowed, (method, path)
+
+
+# -- point 6: trusted proxies -------------------------------------------------------------
+
+
+@contextmanager
+def serving(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app on its own uvicorn, with `raidwatch serve`'s options for these settings."""
+    from server.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            **uvicorn_options(settings),
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+def _guesses_until_throttled(url: str, limit: int) -> int:
+    from tests.organisers import log_in
+
+    with httpx.Client(base_url=url) as client:
+        for n in range(1, limit + 3):
+            forwarded = {"X-Forwarded-For": f"203.0.113.{n}"}
+            client.headers.update(forwarded)
+            if log_in(client, f"nobody-{n}", "wrong password").status_code == 429:
+                return n
+    return 0
+
+
+def test_forwarded_addresses_are_ignored_unless_the_proxy_is_trusted(settings):
+    limited = settings.model_copy(update={"login_attempts_per_address": 4})
+    assert uvicorn_options(limited)["proxy_headers"] is False
+    with serving(limited) as url:
+        # Rotating X-Forwarded-For from 127.0.0.1 buys no fresh allowance: the fifth is refused.
+        assert _guesses_until_throttled(url, 4) == 5
+    trusting = limited.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    with serving(trusting) as url:
+        # From a trusted proxy each forwarded address is its own sender.
+        assert _guesses_until_throttled(url, 4) == 0
+        with httpx.Client(base_url=url) as client:
+            page = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert page.headers["set-cookie"].startswith("__Host-rw_login=")
+        assert page.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_uvicorn_runs_with_slow_client_and_size_bounds(settings):
+    options = uvicorn_options(settings)
+    assert options["timeout_keep_alive"] <= 5 and options["limit_concurrency"]
+    assert options["h11_max_incomplete_event_size"] <= 16 * 1024
+    assert options["forwarded_allow_ips"] == [] and not options["access_log"]
+
+
+def test_shipped_nginx_config_has_timeouts_caps_and_is_valid(tmp_path):
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    for directive in (
+        "client_header_timeout",
+        "client_body_timeout",
+        "send_timeout",
+        "keepalive_timeout",
+        "client_max_body_size 16k",
+        "access_log off",
+    ):
+        assert directive in conf, directive
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed")
+    (tmp_path / "site.conf").write_text(conf.replace("server app:8000", "server 127.0.0.1:9"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        f"events {{}}\nhttp {{ include {tmp_path}/site.conf; }}\n"
+    )
+    done = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# -- point 8: throttle keys ---------------------------------------------------------------
+
+
+def test_throttle_keys_are_capped_and_hashed():
+    throttle = LoginThrottle(per_username=5, storage="memory://")
+    huge = "a" * 900_000
+    throttle.attempt(username=huge, address="198.51.100.7")
+    throttle.attempt(username=" Alice ", address="198.51.100.7")
+    keys = list(throttle._limiter.storage.storage)  # type: ignore[attr-defined]
+    assert keys and all(len(key) < 200 for key in keys), [len(k) for k in keys]
+    assert not any("alice" in key or "198.51.100.7" in key for key in keys)
