@@ -10,6 +10,10 @@ view the year produced and compares it with the true incident counts:
 - false rows per view: shown areas or regions whose true count over the window is 0;
 - MAE: mean absolute error of a shown row's count against its true count.
 
+Each window is printed twice over the same frozen releases: "3σ" is the former floor
+(max(k, 3σ) for areas, max(k, 3σ√n) for a pooled rest of n areas), "now" is
+`views.build_view` (the exact-tail floor bounding expected false rows per view).
+
 Also: wall time and peak memory (RSS growth) to publish the year, for each setting: the
 defaults (ε=1, k=10, P=2000) and two others. Run: ``.venv/bin/python bench/utility.py``
 (``--quick`` for a 16-week smoke run).
@@ -25,6 +29,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -109,13 +114,32 @@ def run(settings: Settings, *, weeks: list[str], per_week: int, seed: int) -> No
         f"{len(weeks)} weeks took {elapsed:.1f} s, peak memory +{peak.mb:.0f} MB "
         f"(process peak {peak.total_mb:.0f} MB)"
     )
-    print("window  views  rows/view  in shown area  in area|region  false rows/view  MAE/row")
-    for window in (1, 4, 12):
-        if window <= len(weeks):
-            print(_window_line(window, weeks, true, noisy, epsilons, regions, settings.k))
+    print("floor window  views  rows/view  in shown area  in area|region  false rows/view  MAE/row")
+    for floor in ("3σ", "now"):
+        for window in (1, 4, 12):
+            if window <= len(weeks):
+                args = (window, weeks, true, noisy, epsilons, regions, settings.k, floor)
+                line = _window_line(*args)
+                print(f"{floor:>5} {line}")
 
 
-def _window_line(window, weeks, true, noisy, epsilons, regions, k) -> str:  # type: ignore[no-untyped-def]
+def _three_sigma_view(area_sums, area_region, k, sigma):  # type: ignore[no-untyped-def]
+    """The floor before the exact-tail rule, kept here to compare against."""
+    threshold = max(float(k), 3.0 * sigma)
+    shown = {a: max(0, s) for a, s in area_sums.items() if s >= threshold}
+    pooled: dict[str, list[str]] = defaultdict(list)
+    for area in sorted(area_sums):
+        if area not in shown:
+            pooled[area_region[area]].append(area)
+    regions, members = {}, {}
+    for region, areas in pooled.items():
+        total = sum(area_sums[a] for a in areas)
+        if total >= max(float(k), 3.0 * sigma * len(areas) ** 0.5):
+            regions[region], members[region] = max(0, total), tuple(areas)
+    return SimpleNamespace(shown_areas=shown, shown_regions=regions, region_areas=members)
+
+
+def _window_line(window, weeks, true, noisy, epsilons, regions, k, floor) -> str:  # type: ignore[no-untyped-def]
     views = rows = false = 0
     covered_area = covered_any = total = 0
     errors: list[int] = []
@@ -128,12 +152,14 @@ def _window_line(window, weeks, true, noisy, epsilons, regions, k) -> str:  # ty
                 t_sum[area] += count
             for area, count in noisy[week].items():
                 n_sum[area] += count
-        view = build_view(
-            area_sums={a: n_sum[a] for a in regions},
-            area_region=regions,
-            k=k,
-            sigma=window_sigma(epsilons[w] for w in span),
-        )
+        sums = {a: n_sum[a] for a in regions}
+        if floor == "3σ":
+            sigma = window_sigma(epsilons[w] for w in span)
+            view = _three_sigma_view(sums, regions, k, sigma)
+        else:
+            view = build_view(
+                area_sums=sums, area_region=regions, k=k, epsilons=[epsilons[w] for w in span]
+            )
         views += 1
         total += sum(t_sum.values())
         for area, shown in view.shown_areas.items():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,13 +34,22 @@ from server.web.protocol import CrashGuard, HeadAsGet
 from server.web.templating import templates
 from server.web.vendor import mount_vendor
 
-log = logging.getLogger("raidwatch")
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, on_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
+    """The app; `on_shutdown` runs when the server stops gracefully (before it exits)."""
     settings = settings or get_settings()
     configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="raidwatch",
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",

@@ -55,12 +55,18 @@ class Settings(BaseSettings):
     min_postcodes: int = Field(2000, ge=1)
     delay_days: int = Field(3, ge=0)
     retention_days: int = Field(30, ge=0)
+    audit_retention_days: int = Field(365, ge=1)  # organiser audit entries expire after this
     publish_hour: int = Field(3, ge=0, le=23)
 
     # Abuse controls.
     rate_limit_per_link: int = Field(30, ge=0)  # reports per hour per member link; 0 disables
     burst_limit: int = Field(6, ge=0)  # submissions per minute per (hashed, daily-keyed) address
     rate_limit_storage: str = "memory://"  # or redis://host:6379 when running several replicas
+
+    # Housekeeping (P2): pending reports are re-mixed this often, so their stored form keeps
+    # arrival order only within one window; session expiries are rounded up to it.
+    mix_window_minutes: int = Field(60, ge=1, le=1440)
+    backup_public_key: str = ""  # base64 X25519 key `raidwatch backup` seals snapshots to
 
     timezone: str = "Europe/London"  # decides what "today" is for the date field and releases
 
@@ -129,7 +135,7 @@ class Settings(BaseSettings):
             return self.secret_key.encode()
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()

@@ -21,8 +21,8 @@ from server.maps.drawing import render_maps
 from server.models import Network
 from server.networks.links import rotate_link
 from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.factories import add_report
 from tests.organisers import PASSWORD, add_organiser, totp_code
-from tests.synthetic import add_report
 
 pytestmark = BROWSER_MARKS
 

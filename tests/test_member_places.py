@@ -13,8 +13,15 @@ import pytest
 from sqlmodel import func, select
 
 from server.models import Network, Report
-from tests.factories import answers, confirm, hidden_fields, preview_form, submit_form
-from tests.organisers import add_organiser, csrf_token, logged_in
+from tests.factories import (
+    add_organiser,
+    answers,
+    confirm,
+    hidden_fields,
+    preview_form,
+    submit_form,
+)
+from tests.organisers import csrf_token, logged_in
 
 
 def reports(session) -> list[Report]:

@@ -213,31 +213,36 @@ def test_absolute_expiry_ends_a_busy_session(clients, world, pub):
 
 
 def test_activity_renews_the_idle_timer_but_never_past_the_absolute_limit(session, world):
-    idle, absolute, start = 30 * 60, 12 * 3600, 1_800_000_000.0
-    raw = logins.start(
-        session=session,
-        organiser=world.alice,
-        idle_seconds=idle,
-        absolute_seconds=absolute,
-        now=start,
-    )
-    # Silent for longer than the idle limit: gone.
-    other = logins.start(
-        session=session,
-        organiser=world.alice,
-        idle_seconds=idle,
-        absolute_seconds=absolute,
-        now=start,
-    )
-    assert logins.resume(session=session, raw=other, idle_seconds=idle, now=start + idle) is None
-    # Active every 20 minutes: alive until the absolute limit, then gone.
+    idle, absolute, window = 30 * 60, 12 * 3600, 3600
+    start = 1_800_000_000.0 + 600  # ten minutes into a mixing window
+    begin = {
+        "session": session,
+        "organiser": world.alice,
+        "idle_seconds": idle,
+        "absolute_seconds": absolute,
+        "window_seconds": window,
+        "now": start,
+    }
+    raw, other, third = (logins.start(**begin) for _ in range(3))
+
+    def resume(token: str, now: float):  # type: ignore[no-untyped-def]
+        return logins.resume(
+            session=session, raw=token, idle_seconds=idle, window_seconds=window, now=now
+        )
+
+    # Expiries are rounded up to the mixing window (P2): silent for the idle limit plus one
+    # window, a session is gone; the limit itself is never cut short.
+    assert resume(third, start + idle - 1) is not None
+    assert resume(other, start + idle + window) is None
+    # Active every 20 minutes: alive until the (rounded) absolute limit, then gone.
+    limit = (start + absolute) // window * window + window
     now = start
-    while now + 20 * 60 < start + absolute:
+    while now + 20 * 60 < limit:
         now += 20 * 60
-        active = logins.resume(session=session, raw=raw, idle_seconds=idle, now=now)
+        active = resume(raw, now)
         assert active is not None and active.organiser.id == world.alice.id
-        assert active.record.idle_expiry <= start + absolute
-    assert logins.resume(session=session, raw=raw, idle_seconds=idle, now=start + absolute) is None
+        assert active.record.idle_expiry <= limit
+    assert resume(raw, limit) is None
 
 
 def test_session_id_is_128_random_bits_stored_only_as_a_hash(clients, world, pub):

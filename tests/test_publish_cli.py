@@ -65,8 +65,10 @@ def test_export_csv_and_geojson(cli, pub, session):
 def test_purge_with_as_of(cli, pub, session):
     add_report(session, make_network(session), day=MONDAY)
     cli("publish", "--as-of", DUE)
-    assert cli("purge", "--as-of", "2026-02-13")[1].strip() == "deleted 0 raw report(s)"
-    assert cli("purge", "--as-of", "2026-02-14")[1].strip() == "deleted 1 raw report(s)"
+    assert cli("purge", "--as-of", "2026-02-13")[1].startswith("deleted 0 raw report(s)")
+    # One report deleted is said as an order of magnitude: exact raw counts are not printed.
+    assert cli("purge", "--as-of", "2026-02-14")[1].startswith("deleted 1-9 raw report(s)")
+    assert table_rows(pub, "SELECT count(*) FROM reports") == [(0,)]
 
 
 def test_areas_import_and_export_by_named_area(cli, pub, session, tmp_path):

@@ -11,7 +11,8 @@ import math
 import pytest
 
 from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
-from server.publishing.noise import noise_sd
+from server.publishing.noise import noise_sd, tail_threshold
+from server.publishing.views import AREA_SHARE, FALSE_ROWS
 from server.weeks import previous_weeks
 from tests.factories import freeze, make_series
 from tests.synthetic import DENSE, area_of, publishing_settings, view_of
@@ -33,7 +34,7 @@ def test_floor_is_k_without_noise_and_inclusive(pub):
     assert view.national_total == 19  # the hidden 9 still count nationally
 
 
-def test_three_sigma_over_the_window_with_mixed_epsilon(pub):
+def test_exact_tail_floor_over_the_window_with_mixed_epsilon(pub):
     series_id, plan = make_series(pub)
     a, b = area_of(pub, DENSE[0]), area_of(pub, DENSE[1])
     weeks = previous_weeks(LAST, 12)
@@ -50,8 +51,12 @@ def test_three_sigma_over_the_window_with_mixed_epsilon(pub):
     sigma = math.sqrt(6 * noise_sd(0.5, 1) ** 2 + 6 * noise_sd(1.0, 1) ** 2)
     view = view_of(pub, window=12)
     assert view.sigma == pytest.approx(sigma)
-    assert view.threshold == pytest.approx(3 * sigma) and 22 < 3 * sigma < 23
-    assert shown(view) == {a: 23}  # b's 22 is above k but below 3σ: pooled, then hidden
+    # Every other area is empty (sum 0), so the estimate of empty areas is all of them.
+    epsilons = [0.5 if n % 2 else 1.0 for n in range(12)]
+    n_areas = len(plan.partition.areas())
+    bar = tail_threshold(epsilons, alpha=AREA_SHARE * FALSE_ROWS / n_areas)
+    assert view.threshold == max(10, bar) and 10 < bar <= 23
+    assert shown(view) == {a: 23} | ({b: 22} if bar <= 22 else {})
     assert view.weeks == tuple(weeks) and view.metadata()["epsilon"] == [0.5, 1.0]
     four = view_of(pub, window=4)
     assert four.sigma == pytest.approx(
@@ -59,7 +64,7 @@ def test_three_sigma_over_the_window_with_mixed_epsilon(pub):
     )
     assert shown(four) == {a: 23, b: 22}
     one = view_of(pub, window=1)
-    assert one.epsilons == (0.5,) and one.threshold == 10  # 3σ = 8.4 < k
+    assert one.epsilons == (0.5,) and one.threshold == 10  # the one-week tail is below k
 
 
 def test_small_areas_pool_into_their_region_or_hide(pub):

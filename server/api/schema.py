@@ -59,6 +59,10 @@ class ReportIn(BaseModel):
 
 class Stored(BaseModel):
     status: str = Field(description='Always "stored": the report was stored, exactly once')
+    place: str = Field(
+        description='What the place was understood as, e.g. "Dalston, Hackney (E8)": show it '
+        "to the member"
+    )
 
 
 class Message(BaseModel):

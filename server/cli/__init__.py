@@ -1,5 +1,5 @@
 """The ``raidwatch`` command line for operators: serve, networks, notes, status, publishing,
-organisers, demo.
+housekeeping (purge, remix, backup, restore), organisers, demo.
 
 Batch work (publishing, purging) runs from here, outside any request. Each sub-command
 module adds its parsers explicitly below; nothing registers itself by being imported.
@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from server.cli import networks, operate, organisers, publishing
+from server.cli import housekeeping, networks, operate, organisers, publishing
 from server.cli.common import fail
 
-SUBCOMMAND_MODULES = (operate, networks, publishing, organisers)
+SUBCOMMAND_MODULES = (operate, networks, publishing, housekeeping, organisers)
 
 
 def build_parser() -> argparse.ArgumentParser:

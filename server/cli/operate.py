@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import Any
 
@@ -13,18 +14,28 @@ from server.cli.common import ready
 from server.config import Settings
 from server.db import session_scope
 
+log = logging.getLogger("raidwatch")
+
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.housekeeping.jobs import every_window
     from server.publishing.jobs import publish_and_purge
-    from server.scheduler import start_scheduler
+    from server.scheduler import Scheduler, start_scheduler, stop_scheduler
 
     settings = ready()
-    app = create_app(settings)
+    scheduler: Scheduler | None = None
+
+    def shut_down() -> None:  # uvicorn's graceful stop, before it re-raises SIGTERM
+        if scheduler is not None:
+            stop_scheduler(scheduler)
+        leave_nothing_behind(settings)
+
+    app = create_app(settings, on_shutdown=shut_down)
     if settings.scheduler:
-        start_scheduler(app, daily_jobs=[publish_and_purge])
+        scheduler = start_scheduler(app, daily_jobs=[publish_and_purge], window_jobs=[every_window])
     print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
@@ -54,6 +65,19 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "h11_max_incomplete_event_size": 16 * 1024,
         "backlog": 256,
     }
+
+
+def leave_nothing_behind(settings: Settings) -> None:
+    """A graceful stop on SQLite: re-mix, then checkpoint the WAL away and close (P2)."""
+    from server.db import close_database, get_engine
+    from server.housekeeping.remix import remix
+
+    if settings.resolved_database_url.startswith("sqlite"):
+        try:
+            remix(engine=get_engine(settings))
+        except Exception as exc:  # still close: the WAL is folded in below
+            log.error("re-mix at shutdown failed: %s", type(exc).__name__)
+    close_database(settings)
 
 
 def status(args: argparse.Namespace) -> int:

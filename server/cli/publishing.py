@@ -1,4 +1,4 @@
-"""Publishing sub-commands of `raidwatch`: publish, releases, export, purge, areas, demo.
+"""Publishing sub-commands of `raidwatch`: publish, releases, export, areas, demo.
 
 Each migrates first, then does its batch work outside any request. `--as-of` runs a job as
 if on that day (the default is today in the configured timezone).
@@ -101,16 +101,6 @@ def _export_named(conn: Connection, args: argparse.Namespace, view: WindowView) 
     return 0
 
 
-def purge_command(args: argparse.Namespace) -> int:
-    from server.publishing.purge import purge
-
-    settings = ready()
-    with get_engine(settings).begin() as conn:
-        deleted = purge(conn=conn, as_of=_as_of(args), retention_days=settings.retention_days)
-    print(f"deleted {deleted} raw report(s)")
-    return 0
-
-
 def areas_import_command(args: argparse.Namespace) -> int:
     from server.publishing.named_areas import import_named_areas
 
@@ -175,9 +165,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="sum the view per imported named area (CSV)",
     )
     p.set_defaults(handler=export_command)
-    p = sub.add_parser("purge", help="delete raw reports of weeks published long enough ago")
-    p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")
-    p.set_defaults(handler=purge_command)
     areas = sub.add_parser("areas", help="operator-supplied named areas").add_subparsers(
         dest="sub", required=True
     )

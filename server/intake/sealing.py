@@ -46,11 +46,16 @@ def seal_note(note: str, *, public_key: str) -> bytes:
     return SealedBox(PublicKey(base64.b64decode(public_key))).encrypt(note.encode())
 
 
-def open_note(sealed: bytes, *, private_key: str) -> str:
-    raw = _decode(private_key.strip())
+def private_key_bytes(text: str) -> bytes:
+    """A base64 (or hex) X25519 private key as its 32 bytes."""
+    raw = _decode(text.strip())
     if raw is None or len(raw) != PrivateKey.SIZE:
         raise BadKey("A private key is 32 bytes, written as base64 or hex.")
-    return SealedBox(PrivateKey(raw)).decrypt(sealed).decode()
+    return raw
+
+
+def open_note(sealed: bytes, *, private_key: str) -> str:
+    return SealedBox(PrivateKey(private_key_bytes(private_key))).decrypt(sealed).decode()
 
 
 def new_keypair() -> tuple[str, str]:

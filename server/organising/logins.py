@@ -3,11 +3,16 @@
 The cookie carries a 128-bit random id; the table stores only its SHA-256, so a copy of
 the database cannot be replayed as a login. Logging out deletes the row; "log out
 everywhere" deletes every row of that organiser.
+
+P2: expiries are rounded up to the mixing window, so a session row keeps no instant finer
+than it (a login or a renewal cannot be pinned to a time between two report commits).
+The idle timeout is therefore between `idle` and `idle` + one window.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,12 +32,18 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def round_up(instant: float, window_seconds: int) -> int:
+    """The first window boundary at or after `instant` (unix seconds)."""
+    return math.ceil(instant / window_seconds) * window_seconds
+
+
 def start(
     *,
     session: Session,
     organiser: Organiser,
     idle_seconds: int,
     absolute_seconds: int,
+    window_seconds: int,
     now: float | None = None,
 ) -> str:
     now = time.time() if now is None else now
@@ -42,8 +53,8 @@ def start(
             id_hash=_hash(raw),
             organiser_id=organiser.id,
             csrf_token=secrets.token_urlsafe(32),
-            idle_expiry=int(now + idle_seconds),
-            absolute_expiry=int(now + absolute_seconds),
+            idle_expiry=round_up(now + idle_seconds, window_seconds),
+            absolute_expiry=round_up(now + absolute_seconds, window_seconds),
         )
     )
     session.commit()
@@ -51,7 +62,12 @@ def start(
 
 
 def resume(
-    *, session: Session, raw: str, idle_seconds: int, now: float | None = None
+    *,
+    session: Session,
+    raw: str,
+    idle_seconds: int,
+    window_seconds: int,
+    now: float | None = None,
 ) -> Active | None:
     """The live session for a cookie value, its idle timer renewed; None if expired."""
     if not raw or len(raw) > 64:
@@ -70,8 +86,8 @@ def resume(
         session.delete(record)
         session.commit()
         return None
-    renewed = int(min(now + idle_seconds, record.absolute_expiry))
-    if renewed - record.idle_expiry >= 60:  # avoid a write on every request
+    renewed = min(round_up(now + idle_seconds, window_seconds), record.absolute_expiry)
+    if renewed > record.idle_expiry:  # at most one write per window
         record.idle_expiry = renewed
         session.add(record)
         session.commit()

@@ -1,7 +1,7 @@
-"""The daily publishing job run by the in-process scheduler: publish, then purge.
+"""The daily publishing job run by the in-process scheduler: publish, then housekeeping.
 
 Both steps are idempotent and the publisher takes the database lock, so every replica may
-run this job; each week is still released exactly once. Logs carry weeks and counts only.
+run this job; each week is still released exactly once. Logs carry weeks and coarse counts.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import logging
 from datetime import date
 
 from server.config import Settings
-from server.db import get_engine
-from server.publishing.purge import purge
+from server.housekeeping.jobs import housekeep
 from server.publishing.release import publish
 
 log = logging.getLogger("raidwatch.publishing")
@@ -38,5 +37,5 @@ def publish_and_purge(*, settings: Settings, today: date) -> None:
         if released:
             log.info("released %d week(s): %s", len(released), ", ".join(released))
     finally:  # retention does not wait for a healthy publisher
-        with get_engine(settings).begin() as conn:
-            purge(conn=conn, as_of=today, retention_days=settings.retention_days)
+        # The scheduler empties the form tokens itself when the day changes.
+        housekeep(settings=settings, as_of=today, form_tokens=False)

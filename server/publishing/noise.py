@@ -9,13 +9,18 @@ for each network that reported it) says so with `sensitivity`, and the scale gro
 so every call spends exactly the ε it is given. Noising zeros too matters: skipping them
 would reveal which areas had incidents. ε = 0 is the operator's explicit "noise off" and
 returns the counts unchanged.
+
+`tail_threshold` is arithmetic on the public noise distribution only (no data): the exact
+tail of a sum of independent discrete Laplace draws, for the views' floor.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
+import numpy as np
 import opendp.prelude as dp
 
 # Slack for float rounding when checking OpenDP's own privacy map against ε.
@@ -78,6 +83,79 @@ def noise_sd(epsilon: float, weeks: int) -> float:
     # expm1 keeps 1 − e^(−ε) accurate for small ε, where the variance is largest.
     variance = 2.0 * math.exp(-epsilon) / math.expm1(-epsilon) ** 2
     return math.sqrt(weeks * variance)
+
+
+def tail_threshold(epsilons: Sequence[float], *, alpha: float, copies: int = 1) -> float:
+    """The smallest integer t with P(S ≥ t) ≤ `alpha`, where S is the sum of one discrete
+    Laplace(1/ε) draw per ε in `epsilons` for each of `copies` areas (a window of weekly
+    noises, pooled over `copies` areas). Exact up to float rounding: the distribution is
+    convolved, not approximated by a normal, whose tail is too thin for few weeks.
+    0.0 when nothing is noised (every ε is 0, or no weeks): there is no noise to clear.
+    """
+    for epsilon in epsilons:
+        _check_epsilon(epsilon)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if copies < 1:
+        raise ValueError("copies must be >= 1")
+    noised = tuple(sorted(epsilon for epsilon in epsilons if epsilon > 0))
+    if not noised:
+        return 0.0
+    return float(_tail_threshold(noised, alpha, copies))
+
+
+@lru_cache(maxsize=4096)
+def _tail_threshold(epsilons: tuple[float, ...], alpha: float, copies: int) -> int:
+    pmf, low = _window_pmf(epsilons)
+    power, result, result_low = pmf, None, 0
+    n, power_low = copies, low
+    while n:  # the sum over `copies` areas: the window's distribution to that power
+        if n & 1:
+            if result is None:
+                result, result_low = power, power_low
+            else:
+                result = np.clip(fftconvolve(result, power), 0, None)
+                result_low += power_low
+        n >>= 1
+        if n:
+            power = np.clip(fftconvolve(power, power), 0, None)
+            power_low *= 2
+    assert result is not None
+    tail = np.cumsum(result[::-1])[::-1]  # tail[i] = P(S ≥ result_low + i)
+    above = np.nonzero(tail <= alpha)[0]
+    return int(result_low + above[0]) if len(above) else int(result_low + len(tail))
+
+
+def nonpositive_probability(epsilons: Sequence[float]) -> float:
+    """P(S ≤ 0) for S the sum of one discrete Laplace(1/ε) draw per ε (1.0 without noise):
+    how often a truly empty area's window sum comes out at or below zero."""
+    for epsilon in epsilons:
+        _check_epsilon(epsilon)
+    noised = tuple(sorted(epsilon for epsilon in epsilons if epsilon > 0))
+    if not noised:
+        return 1.0
+    pmf, low = _window_pmf(noised)
+    return float(min(1.0, pmf[: 1 - low].sum()))
+
+
+def fftconvolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Full linear convolution of two distributions through numpy's FFT."""
+    size = len(a) + len(b) - 1
+    return np.fft.irfft(np.fft.rfft(a, size) * np.fft.rfft(b, size), size)
+
+
+@lru_cache(maxsize=256)
+def _window_pmf(epsilons: tuple[float, ...]) -> tuple[np.ndarray, int]:
+    """Distribution of a sum of discrete Laplace draws, as (pmf, value of pmf[0])."""
+    pmf, low = np.ones(1), 0
+    for epsilon in epsilons:
+        ratio = math.exp(-epsilon)
+        # Mass beyond ±m is below 1e-17 of the total: far under any α a view uses.
+        m = math.ceil(17 * math.log(10) / epsilon) + 1
+        values = np.arange(-m, m + 1)
+        one = (1 - ratio) / (1 + ratio) * ratio ** np.abs(values)
+        pmf, low = np.convolve(pmf, one), low - m
+    return pmf, low
 
 
 def _check_epsilon(epsilon: float) -> None:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from server.logs import about
 from server.models.tables import RELEASES, REPORTS
 from server.weeks import iso_week, week_end, week_start
 
@@ -51,6 +52,6 @@ def purge(*, conn: Connection, as_of: date, retention_days: int) -> int:
             )
         )
         deleted += int(result.rowcount or 0)
-    if deleted:
-        log.info("purged %d report(s) of %d expired week(s)", deleted, len(weeks))
+    if deleted:  # an order of magnitude only: exact raw counts are not published
+        log.info("purged %s report(s) of %d expired week(s)", about(deleted), len(weeks))
     return deleted

@@ -3,9 +3,11 @@
 Invariant: a view is computed only from stored releases (noisy counts per area), never from
 reports, so reading it spends no budget and shows nothing per report. The window ends at
 the latest release and covers the releases of its series within the last 1, 4 or 12 weeks;
-σ is that of the summed noise (weeks may differ in ε: their variances add), and only rows
-passing `views.build_view`'s floor, max(k, 3σ), are returned — areas, then the pooled rest
-of resolution-4 regions. Hidden areas remain in the national total.
+σ is that of the summed noise (weeks may differ in ε: their variances add), reported for
+readers; only rows passing `views.build_view`'s floor (k at least, and high enough that the
+expected number of false rows per view stays under `views.FALSE_ROWS`) are returned —
+areas, then the pooled rest of resolution-4 regions. Hidden areas remain in the national
+total.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def load_view(
     *, conn: Connection, window: int, k: int, ending: str | None = None
 ) -> WindowView | None:
     """The view over `window` weeks ending at the latest release (or at the released week
-    `ending`), with floor max(`k`, 3σ); None before any release."""
+    `ending`), through the floor of `views.build_view`; None before any release."""
     if window not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}")
     query = select(RELEASES).order_by(RELEASES.c.week.desc())
@@ -120,7 +122,7 @@ def load_view(
         area_sums={area: int(sums.get(area, 0)) for area in areas},
         area_region={area: row.region for area, row in areas.items()},
         k=k,
-        sigma=sigma,
+        epsilons=[r.epsilon for r in releases],
     )
     rows = [
         ViewRow(

@@ -204,7 +204,8 @@ async def submit_report(
         )
     values = {k: v for k, v in raw.items() if k in KEPT}
     confirming = raw.get("confirm") == "yes"
-    burst = limits.sender_wait(address=sender)
+    # Only "Send report" counts: a look at what the place was understood as stores nothing.
+    burst = limits.sender_wait(address=sender) if confirming else 0
     wait = burst or limits.link_wait(link_hash=network.link_hash)
     if wait:
         # Nothing is spent or stored: the same answers come back with a fresh form token.

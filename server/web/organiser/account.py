@@ -73,6 +73,7 @@ def change_password(
         organiser=me,
         idle_seconds=settings.session_idle_minutes * 60,
         absolute_seconds=settings.session_absolute_hours * 3600,
+        window_seconds=settings.mix_window_minutes * 60,
     )
     audit.record(
         session=session,

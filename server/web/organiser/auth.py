@@ -71,7 +71,10 @@ def clear_session_cookie(response: Response, request: Request, settings: Setting
 def current_organiser(request: Request, session: SessionDep, settings: SettingsDep) -> Active:
     raw = request.cookies.get(cookie_name(request, settings), "")
     active = logins.resume(
-        session=session, raw=raw, idle_seconds=settings.session_idle_minutes * 60
+        session=session,
+        raw=raw,
+        idle_seconds=settings.session_idle_minutes * 60,
+        window_seconds=settings.mix_window_minutes * 60,
     )
     if active is None:
         raise LoginRequired()

@@ -151,6 +151,7 @@ def login(
         organiser=organiser,
         idle_seconds=settings.session_idle_minutes * 60,
         absolute_seconds=settings.session_absolute_hours * 3600,
+        window_seconds=settings.mix_window_minutes * 60,
     )
     detail = "recovery code" if factor is not None and factor.recovery_hash else ""
     audit.record(
