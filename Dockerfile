@@ -7,8 +7,10 @@ COPY pyproject.toml README.md constraints.txt ./
 COPY server ./server
 COPY templates ./templates
 COPY migrations ./migrations
-# The same pinned versions as CI and the Makefile (constraints.txt).
-RUN pip install --constraint constraints.txt -e '.[redis]' && useradd --system --home /app raidwatch && mkdir -p /data/maps \
+# The same pinned versions as CI and the Makefile (constraints.txt); catalogs compiled here.
+RUN pip install --constraint constraints.txt -e '.[redis]' \
+    && pybabel -q compile -d server/locale -D messages \
+    && useradd --system --home /app raidwatch && mkdir -p /data/maps \
     && chown -R raidwatch /data
 USER raidwatch
 ENV RAIDWATCH_DATA_DIR=/data RAIDWATCH_MAPS_DIR=/data/maps RAIDWATCH_ENV=production

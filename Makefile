@@ -3,8 +3,13 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 # Every install takes the pinned versions in constraints.txt (the Dockerfile uses it too).
 PIP_INSTALL := $(VENV)/bin/python -m pip install --quiet --constraint constraints.txt
+PYBABEL := $(VENV)/bin/pybabel
+LOCALES := server/locale
+EXTRACT := -k _l -k lazy_gettext -k N_ -c TRANSLATORS: --no-location --sort-output \
+	--project raidwatch --copyright-holder "raidwatch contributors" --width 100
 
 .PHONY: run test lint bench migration constraints
+.PHONY: translations extract update-translations new-language test-translations
 
 run: $(STAMP)
 	$(VENV)/bin/raidwatch serve
@@ -36,4 +41,29 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(PIP_INSTALL) -e '.[test]'
+	$(PYBABEL) -q compile -d $(LOCALES) -D messages
 	touch $(STAMP)
+
+# Translations (see README, "Languages"). The .po files are the source; .mo files are
+# compiled at install time (above, and in the Dockerfile) and never committed.
+translations: $(STAMP)
+	$(PYBABEL) compile -d $(LOCALES) -D messages --statistics
+
+# Collect every marked string: member text into messages.pot, organiser text into organiser.pot.
+extract: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg $(EXTRACT) -o $(LOCALES)/messages.pot .
+	$(PYBABEL) extract -F babel-organiser.cfg $(EXTRACT) -o $(LOCALES)/organiser.pot .
+
+# Merge new and changed strings into every language's .po (new ones arrive empty or fuzzy).
+update-translations: extract
+	$(PYBABEL) update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
+		--width 100 --ignore-obsolete
+
+# Start a catalog for another language: make new-language LOCALE=so
+new-language: $(STAMP)
+	$(PYBABEL) init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $(LOCALE) --width 100
+
+# Completeness, placeholders and rendering of every language (catalogs, then browsers).
+test-translations: translations
+	$(VENV)/bin/python -m pytest -q tests/test_catalogs.py tests/test_languages.py \
+		tests/test_member_languages.py tests/test_languages_browser.py

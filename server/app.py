@@ -24,6 +24,7 @@ from server.places.gazetteer import Gazetteer
 from server.web import member
 from server.web.bodies import BodyLimit
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
+from server.web.language import LanguageFromRequest
 from server.web.organiser import account, dashboard, login, manage, moderation
 from server.web.organiser.auth import CsrfFailed, EnrolmentRequired, LoginRequired
 from server.web.organiser.login import ENROL
@@ -74,6 +75,7 @@ def create_app(
     app.add_middleware(SameOriginPosts)
     app.add_middleware(HeadAsGet)
     app.add_middleware(CrashGuard)
+    app.add_middleware(LanguageFromRequest)  # every page and message below speaks it
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
     mount_assets(app)

@@ -3,13 +3,16 @@ to members), its moderation statuses and the networks' counting rules.
 
 Every other place derives from these enums: the form's radios, the API's schema, the
 validator, moderation, publishing and the synthetic history. The values are the strings
-stored in the database; changing one needs a migration, a label does not.
+stored in the database; changing one needs a migration, a label does not. Member-facing
+labels are marked with ``N_`` for the translation catalogs and translated where shown.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Self
+
+from server.i18n import N_
 
 
 class Choice(StrEnum):
@@ -30,50 +33,55 @@ class Choice(StrEnum):
 
 
 class TimeOfDay(Choice):
-    NIGHT = "night", "Night (midnight to 6am)"
-    MORNING = "morning", "Morning (6am to noon)"
-    AFTERNOON = "afternoon", "Afternoon (noon to 6pm)"
-    EVENING = "evening", "Evening (6pm to midnight)"
-    UNKNOWN = "unknown", "I don't know"
+    NIGHT = "night", N_("Night (midnight to 6am)")
+    MORNING = "morning", N_("Morning (6am to noon)")
+    AFTERNOON = "afternoon", N_("Afternoon (noon to 6pm)")
+    EVENING = "evening", N_("Evening (6pm to midnight)")
+    UNKNOWN = "unknown", N_("I don't know")
 
 
 class Setting(Choice):
-    HOME = "home", "A home"
-    WORKPLACE = "workplace", "A workplace"
-    STREET = "street", "In the street"
-    TRANSPORT = "transport", "Bus, train or station"
-    REPORTING_CENTRE = "reporting_centre", "Reporting centre"
-    OTHER = "other", "Somewhere else"
+    HOME = "home", N_("A home")
+    WORKPLACE = "workplace", N_("A workplace")
+    SHOP = "shop", N_("A shop or restaurant")
+    STREET = "street", N_("In the street")
+    TRANSPORT = "transport", N_("Bus, train or station")
+    HEALTH = "health", N_("A hospital or GP")
+    SCHOOL = "school", N_("A school or college")
+    COUNCIL_OFFICE = "council_office", N_("A council office or Jobcentre")
+    BANK = "bank", N_("A bank")
+    REPORTING_CENTRE = "reporting_centre", N_("Reporting centre")
+    OTHER = "other", N_("Somewhere else")
 
 
 class Officers(Choice):
-    FEW = "1-2", "1 or 2"
-    SEVERAL = "3-5", "3 to 5"
-    MANY = "6-10", "6 to 10"
-    CROWD = "11+", "11 or more"
-    UNKNOWN = "unknown", "I don't know"
+    FEW = "1-2", N_("1 or 2")
+    SEVERAL = "3-5", N_("3 to 5")
+    MANY = "6-10", N_("6 to 10")
+    CROWD = "11+", N_("11 or more")
+    UNKNOWN = "unknown", N_("I don't know")
 
 
 class Vehicles(Choice):
-    NONE = "0", "None"
-    ONE = "1", "1"
-    FEW = "2-3", "2 or 3"
-    MANY = "4+", "4 or more"
-    UNKNOWN = "unknown", "I don't know"
+    NONE = "0", N_("None")
+    ONE = "1", N_("1")
+    FEW = "2-3", N_("2 or 3")
+    MANY = "4+", N_("4 or more")
+    UNKNOWN = "unknown", N_("I don't know")
 
 
 class Detained(Choice):
-    NONE_SEEN = "none_seen", "I saw nobody taken"
-    ONE = "1", "1 person"
-    FEW = "2-5", "2 to 5 people"
-    MANY = "6+", "6 or more"
-    UNKNOWN = "unknown", "I don't know"
+    NONE_SEEN = "none_seen", N_("I saw nobody taken")
+    ONE = "1", N_("1 person")
+    FEW = "2-5", N_("2 to 5 people")
+    MANY = "6+", N_("6 or more")
+    UNKNOWN = "unknown", N_("I don't know")
 
 
 class Source(Choice):
-    SAW_IT = "saw_it", "I saw it"
-    TOLD_BY_WITNESS = "told_by_witness", "Someone who saw it told me"
-    ONLINE = "online", "I saw it online"
+    SAW_IT = "saw_it", N_("I saw it")
+    TOLD_BY_WITNESS = "told_by_witness", N_("Someone who saw it told me")
+    ONLINE = "online", N_("I saw it online")
 
 
 # The report's choice fields, in form order: field name -> its values.

@@ -28,6 +28,7 @@ FORWARDED_CANARY = "203.0.113.77"
 AGENT_CANARY = "CanaryBrowser/9.9 zq7k"
 REFERER_CANARY = "https://canary-referer.example/zq8k"
 COOKIE_CANARY = "zq9kcookie"
+LANGUAGE_CANARY = "x-zq11lang"  # read to choose the page's language, never kept
 POSTCODE_CANARY = ("E8 3RL", "E83RL")
 COORD_CANARY = ("51.546123", "546123", "-0.055987", "055987")
 NOTE_CANARY = "zq10k secret note about a car wash"
@@ -63,6 +64,7 @@ def canary_submission(live_server, network, session, settings, capfd, caplog):
         "Referer": REFERER_CANARY,
         "X-Real-IP": FORWARDED_CANARY,
         "Cookie": f"tracking={COOKIE_CANARY}",
+        "Accept-Language": f"{LANGUAGE_CANARY},ar;q=0.9",
     }
     transport = httpx.HTTPTransport(local_address=SOCKET_CANARY)
     with httpx.Client(base_url=live_server.url, transport=transport, headers=headers) as client:
@@ -107,6 +109,7 @@ def test_P1_no_network_identifiers_stored_or_logged(canary_submission):
         REFERER_CANARY,
         "canary-referer",
         COOKIE_CANARY,
+        LANGUAGE_CANARY,
     ):
         assert canary.encode() not in stored, f"{canary} found in stored data"
         assert canary not in logs, f"{canary} found in logs"

@@ -344,7 +344,8 @@ def test_trend_lines_are_noised_with_their_own_budget_and_ledgered(settings, tmp
     )
     series = {row.series for row in rows}
     assert {f"network:{a.id}", f"network:{b.id}", "setting:home", "setting:workplace"} <= series
-    assert len(series) == 6 + 2  # every setting and every network, zeros included
+    assert {"setting:health", "setting:school", "setting:council_office"} <= series
+    assert len(series) == 11 + 2  # every setting and every network, zeros included
     ledger = table_rows(pub, "SELECT epsilon FROM budget_ledger WHERE week = :w", w=WEEK)
     assert ledger == [(1.5,)]  # areas and trends, both accounted
 

@@ -14,6 +14,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from server.api.schema import Message, Problems, ReportIn, Stored, read_report
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
+from server.i18n import gettext
+from server.i18n.places import place_label
 from server.intake.accept import accept_report
 from server.intake.fields import validate_answers
 from server.networks.links import network_for_token
@@ -98,7 +100,7 @@ async def create_report(
         network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return JSONResponse(
-            {"detail": "Missing or unknown member token."},
+            {"detail": gettext("Missing or unknown member token.")},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -109,8 +111,11 @@ async def create_report(
     if wait:
         return JSONResponse(
             {
-                "detail": "Too many reports just now; nothing was stored. Send it again "
-                f"after {wait} seconds (Retry-After)."
+                "detail": gettext(
+                    "Too many reports just now; nothing was stored. Send it again after "
+                    "%(seconds)s seconds (Retry-After).",
+                    seconds=wait,
+                )
             },
             status_code=429,
             headers={"Retry-After": str(wait)},
@@ -124,10 +129,12 @@ async def create_report(
         session=session, network=network, raw=raw, gazetteer=gazetteer, today=settings.today()
     )
     if outcome.errors or not outcome.stored:
-        choices = [{"key": p.key, "label": p.label} for p in outcome.place_choices]
+        choices = [{"key": p.key, "label": place_label(p.label)} for p in outcome.place_choices]
         return _problem(
-            outcome.errors or {"body": "Nothing was stored."}, choices, outcome.place_reason
+            outcome.errors or {"body": gettext("Nothing was stored.")},
+            choices,
+            outcome.place_reason,
         )
     limits.count_stored(link_hash=network.link_hash)  # only stored reports use the allowance
-    understood = outcome.understood.label if outcome.understood else ""
+    understood = place_label(outcome.understood.label) if outcome.understood else ""
     return JSONResponse({"status": "stored", "place": understood}, status_code=201)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import from_json
 
+from server.i18n import lazy_gettext as _l
 from server.intake.fields import CHOICES, NOTE_MAX_CHARS, PLACE_MAX_CHARS
 
 
@@ -85,13 +86,15 @@ class Problems(BaseModel):
     detail: list[FieldError]
 
 
-BODY_NOT_OBJECT = "The body must be one JSON object (at most 16 KiB, nested at most a few levels)."
+BODY_NOT_OBJECT = _l(
+    "The body must be one JSON object (at most 16 KiB, nested at most a few levels)."
+)
 MESSAGES = {
-    "string_type": "Send this as a JSON string.",
-    "float_type": "Send this as a JSON number.",
-    "finite_number": "Send this as an ordinary number.",
-    "date_type": "Send the day as a string, year-month-day.",
-    "extra_forbidden": "Unknown field.",
+    "string_type": _l("Send this as a JSON string."),
+    "float_type": _l("Send this as a JSON number."),
+    "finite_number": _l("Send this as an ordinary number."),
+    "date_type": _l("Send the day as a string, year-month-day."),
+    "extra_forbidden": _l("Unknown field."),
 }
 # Right type, wrong value: the shared validator explains these in the member form's words.
 VALUE_ERRORS = {
@@ -114,9 +117,9 @@ def read_report(body: bytes) -> tuple[dict[str, Any] | None, dict[str, str]]:
     try:
         raw = from_json(body)
     except ValueError:  # bad JSON, too deep, a lone surrogate: pydantic-core refuses them all
-        return None, {"body": BODY_NOT_OBJECT}
+        return None, {"body": str(BODY_NOT_OBJECT)}
     if not isinstance(raw, dict):
-        return None, {"body": BODY_NOT_OBJECT}
+        return None, {"body": str(BODY_NOT_OBJECT)}
     errors: dict[str, str] = {}
     try:
         ReportIn.model_validate_json(body)
@@ -125,6 +128,7 @@ def read_report(body: bytes) -> tuple[dict[str, Any] | None, dict[str, str]]:
             if error["type"] == "missing" or error["type"] in VALUE_ERRORS or not error["loc"]:
                 continue
             name = str(error["loc"][0])
-            errors.setdefault(name, MESSAGES.get(error["type"], error["msg"] + "."))
+            known = MESSAGES.get(error["type"])
+            errors.setdefault(name, str(known) if known else error["msg"] + ".")
     typed = {name: value for name, value in raw.items() if name not in errors}
     return typed, errors

@@ -49,12 +49,17 @@ HOTSPOTS: tuple[tuple[str, float, float, float, float, int | None], ...] = (
 BACKGROUND_SHARE = 1.0 - sum(h[3] for h in HOTSPOTS)  # anywhere, in proportion to postcodes
 DAY_WEIGHTS = (18, 18, 18, 18, 16, 7, 5)  # Monday..Sunday
 SETTINGS = {
-    Setting.WORKPLACE.value: 38,
-    Setting.HOME.value: 30,
-    Setting.STREET.value: 16,
-    Setting.TRANSPORT.value: 8,
-    Setting.REPORTING_CENTRE.value: 5,
-    Setting.OTHER.value: 3,
+    Setting.WORKPLACE.value: 30,
+    Setting.HOME.value: 28,
+    Setting.SHOP.value: 10,
+    Setting.STREET.value: 14,
+    Setting.TRANSPORT.value: 7,
+    Setting.REPORTING_CENTRE.value: 4,
+    Setting.COUNCIL_OFFICE.value: 2,
+    Setting.HEALTH.value: 1,
+    Setting.SCHOOL.value: 1,
+    Setting.BANK.value: 1,
+    Setting.OTHER.value: 2,
 }
 BANDS = {
     TimeOfDay.MORNING.value: 45,

@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from server.i18n import gettext
 from server.intake.coarsen import (
     CoarsePlace,
     PlaceAmbiguous,
@@ -22,7 +23,7 @@ from server.intake.coarsen import (
     coarsen_place,
     coarsen_point,
 )
-from server.intake.fields import MISSING, PLACE_MAX_CHARS, validate_answers
+from server.intake.fields import MISSING, PLACE_MAX_CHARS, in_field_order, validate_answers
 from server.intake.store import create_report
 from server.intake.understand import (
     AMBIGUOUS,
@@ -74,7 +75,7 @@ def accept_report(
             "whole",
         )
     except PlaceAmbiguous as ambiguous:
-        errors["place"], outcome.place_choices = AMBIGUOUS, ambiguous.choices
+        errors["place"], outcome.place_choices = str(AMBIGUOUS), ambiguous.choices
         outcome.place_reason = "ambiguous"
     except PlaceNearMiss as near:
         errors["place"], outcome.place_choices = str(near), near.choices
@@ -83,7 +84,8 @@ def accept_report(
         errors.setdefault("place", str(not_found))
         outcome.place_reason = "unknown"
     if place is None:  # an acknowledgement must mean a stored report: no place, no report
-        errors.setdefault("place", MISSING["place"])
+        errors.setdefault("place", str(MISSING["place"]))
+    outcome.errors = in_field_order(errors)
     if errors or answers is None or place is None or not store:
         return outcome
     stored = create_report(
@@ -107,12 +109,12 @@ def _coarse_point(raw: Mapping[str, object], *, gazetteer: Gazetteer) -> CoarseP
         or not isinstance(lat, int | float)
         or not isinstance(lng, int | float)
     ):
-        raise PlaceNotFound("Send both lat and lng as numbers, or send place instead.")
+        raise PlaceNotFound(gettext("Send both lat and lng as numbers, or send place instead."))
     try:
         point = float(lat), float(lng)
     except OverflowError:  # a 400-digit integer is a number, but no coordinate
         raise PlaceNotFound(
-            "lat must be between -90 and 90 and lng between -180 and 180."
+            gettext("lat must be between -90 and 90 and lng between -180 and 180.")
         ) from None
     return coarsen_point(*point, gazetteer=gazetteer)
 

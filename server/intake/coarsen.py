@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import h3
 
+from server.i18n import gettext
 from server.places.gazetteer import Gazetteer, Place, Resolution
 
 STORAGE_RESOLUTION = 7  # ~5 km² hexagons
@@ -52,8 +53,10 @@ def coarsen_place_text(text: str, *, gazetteer: Gazetteer, choice: str = "") -> 
     if resolution.choices:
         raise PlaceAmbiguous(resolution.choices)
     raise PlaceNotFound(
-        "We could not find that place. Try a postcode district like E8 or M14, "
-        "a postcode like B11 1AA, or a town or borough like Hackney or Leeds."
+        gettext(
+            "We could not find that place. Try a postcode district like E8 or M14, "
+            "a postcode like B11 1AA, or a town or borough like Hackney or Leeds."
+        )
     )
 
 
@@ -63,7 +66,7 @@ def round_coordinate(lat: float, lng: float) -> tuple[float, float]:
         or not (-90 <= lat <= 90)
         or not (-180 <= lng <= 180)
     ):
-        raise PlaceNotFound("lat must be between -90 and 90 and lng between -180 and 180.")
+        raise PlaceNotFound(gettext("lat must be between -90 and 90 and lng between -180 and 180."))
     return round(lat, COORDINATE_DECIMALS), round(lng, COORDINATE_DECIMALS)
 
 
@@ -72,7 +75,7 @@ def coarsen_point(lat: float, lng: float, *, gazetteer: Gazetteer) -> CoarsePlac
     lat, lng = round_coordinate(lat, lng)
     centre = gazetteer.by_key(f"district:{gazetteer.nearest_district(lat, lng)}")
     if centre is None:
-        raise PlaceNotFound("That point is too far from any place this network covers.")
+        raise PlaceNotFound(gettext("That point is too far from any place this network covers."))
     return _coarse_place(centre, gazetteer=gazetteer)
 
 

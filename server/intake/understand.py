@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.i18n import gettext
+from server.i18n import lazy_gettext as _l
 from server.intake.coarsen import PlaceAmbiguous, PlaceNotFound
 from server.models import Network
 from server.places.gazetteer import Gazetteer, HomeArea, Place
 
-NOT_FOUND = (
+NOT_FOUND = _l(
     "We could not find that place. Try a postcode district like E8 or M14, "
     "a postcode like B11 1AA, or a town or area like Hackney or Moss Side."
 )
-NEAR_MISS = "We could not find that place. Did you mean one of these? Choose one, or type it again."
-AMBIGUOUS = "Several places have that name. Choose one below, or type a postcode district."
+NEAR_MISS = _l(
+    "We could not find that place. Did you mean one of these? Choose one, or type it again."
+)
+AMBIGUOUS = _l("Several places have that name. Choose one below, or type a postcode district.")
 
 
 class PlaceTooWide(PlaceAmbiguous):
@@ -27,14 +31,17 @@ class PlaceTooWide(PlaceAmbiguous):
     def __init__(self, whole: Place, choices: tuple[Place, ...], example: str) -> None:
         super().__init__(choices)
         name = whole.label.split(",")[0].split(" (")[0]
-        self.message = (
-            f"Which part of {name}? Type the area or the postcode district, for example {example}."
+        self.message = gettext(
+            "Which part of %(name)s? Type the area or the postcode district, for example "
+            "%(example)s.",
+            name=name,
+            example=example,
         )
 
 
 class PlaceNearMiss(PlaceNotFound):
     def __init__(self, suggestions: tuple[Place, ...]) -> None:
-        super().__init__(NEAR_MISS)
+        super().__init__(str(NEAR_MISS))
         self.choices = suggestions
 
 
@@ -73,4 +80,4 @@ def understand_place(
         raise PlaceAmbiguous(resolution.choices)
     if resolution.suggestions:
         raise PlaceNearMiss(resolution.suggestions)
-    raise PlaceNotFound(NOT_FOUND)
+    raise PlaceNotFound(str(NOT_FOUND))

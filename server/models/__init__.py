@@ -16,6 +16,8 @@ from sqlmodel import Field, SQLModel
 
 from server.models.base import NO_ROWID
 
+EMERGENCY_TEXT_MAX = 400
+
 
 class Network(SQLModel, table=True):
     __tablename__ = "networks"
@@ -30,6 +32,9 @@ class Network(SQLModel, table=True):
     # Postcode areas, districts and councils ("E, IG, Hackney") that rank same-named places.
     home_area: str = Field(default="", max_length=400)
     active: bool = True
+    # What the member form says to do in an emergency (e.g. the network's hotline), as the
+    # organisers wrote it; empty means the translated default text.
+    emergency_text: str | None = Field(default=None, max_length=EMERGENCY_TEXT_MAX)
 
 
 class Report(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """What organisers and operators change about a network: its member link, the key that seals
-its notes, its counting rule and its home area.
+its notes, its counting rule, its home area and what its member form says to do in an
+emergency.
 
 Invariant: each change has exactly one implementation here, called by the organiser pages
 and by the command line alike, and each writes one audit entry (who, what, which day) in
@@ -15,7 +16,7 @@ from datetime import date
 from sqlmodel import Session
 
 from server.intake.sealing import key_fingerprint, parse_public_key
-from server.models import Network, Organiser
+from server.models import EMERGENCY_TEXT_MAX, Network, Organiser
 from server.networks.links import rotate_link
 from server.organising import audit
 from server.organising.accounts import may_see
@@ -112,3 +113,27 @@ def set_home_area(
         detail=f"{network.slug}: {area.text or '(none)'}",
     )
     return area.text
+
+
+def set_emergency_text(
+    *, session: Session, network: Network, text: str, actor: str, day: date
+) -> str:
+    """What the member form says to do in an emergency (e.g. the network's hotline), shown
+    as written in every language; "" restores the translated default. Returns the tidied
+    text. Raises ValueError (nothing changed) when it is too long."""
+    tidy = " ".join(text.split())
+    if len(tidy) > EMERGENCY_TEXT_MAX:
+        raise ValueError(
+            f"Keep the emergency text under {EMERGENCY_TEXT_MAX} characters "
+            f"(it has {len(tidy)}); it was not changed."
+        )
+    network.emergency_text = tidy or None
+    session.add(network)
+    audit.record(
+        session=session,
+        username=actor,
+        action="emergency text set" if tidy else "emergency text cleared",
+        day=day,
+        detail=network.slug,
+    )
+    return tidy

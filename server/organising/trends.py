@@ -34,6 +34,8 @@ def trend_series(*, session: Session, networks: list[Network], weeks: int = 12) 
     def line(series: str) -> list[int]:
         return [max(0, counts.get((r.id, series), 0)) for r in releases]
 
-    by_setting = {label: line(f"setting:{value}") for value, label in CHOICES["setting"].items()}
+    by_setting = {
+        str(label): line(f"setting:{value}") for value, label in CHOICES["setting"].items()
+    }
     by_network = {n.name: line(f"network:{n.id}") for n in networks}
     return Trends(weeks=[r.week for r in releases], by_setting=by_setting, by_network=by_network)

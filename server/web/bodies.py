@@ -14,16 +14,20 @@ page, which needs the network, so the request goes on to the route with an empty
 from __future__ import annotations
 
 import json
+from html import escape
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.i18n import LazyText, current_language, gettext
+from server.i18n import lazy_gettext as _l
 
 FORM_AND_API_CAP = 16 * 1024  # a member report with a 1,000-character note fits many times
 LOGIN_CAP = 4 * 1024  # username, password, code and two tokens
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MEMBER_PREFIX = "/r/"
-TOO_LARGE = "The request is larger than this service accepts; nothing was read or stored."
-NOT_FORM = "Send forms as application/x-www-form-urlencoded and the API as JSON."
+TOO_LARGE = _l("The request is larger than this service accepts; nothing was read or stored.")
+NOT_FORM = _l("Send forms as application/x-www-form-urlencoded and the API as JSON.")
 
 
 def cap_for(path: str) -> int:
@@ -34,7 +38,7 @@ class BodyTooLarge(HTTPException):
     """A chunked body passed its cap while being received (answered by the app's handler)."""
 
     def __init__(self) -> None:
-        super().__init__(413, TOO_LARGE)
+        super().__init__(413, str(TOO_LARGE))
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -54,12 +58,17 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
-async def refuse(send: Send, status: int, detail: str, path: str) -> None:
-    """A short refusal: JSON under /api/, a plain page elsewhere; the connection closes."""
+async def refuse(send: Send, status: int, detail: LazyText, path: str) -> None:
+    """A short refusal: JSON under /api/, a plain page elsewhere; the connection closes.
+    Said in the request's language (the language middleware runs outside this one)."""
     if path.startswith("/api/"):
-        body, kind = json.dumps({"detail": detail}).encode(), b"application/json"
+        body, kind = json.dumps({"detail": str(detail)}).encode(), b"application/json"
     else:
-        page = f"<!doctype html><html lang=en><title>Refused</title><h1>Refused</h1><p>{detail}</p>"
+        here, title = current_language(), escape(gettext("Refused"))
+        page = (
+            f'<!doctype html><html lang="{here.code}" dir="{here.dir}"><title>{title}</title>'
+            f"<h1>{title}</h1><p>{escape(str(detail))}</p>"
+        )
         body, kind = page.encode(), b"text/html; charset=utf-8"
     headers = [
         (b"content-type", kind),

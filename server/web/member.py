@@ -5,30 +5,62 @@ Sending the form stores nothing: it shows what the answers (above all the place)
 understood as, with the answers carried in hidden fields and the same one-time form
 token. Only "Send report" on that page stores the report and spends the token, so a
 confirmation page sent twice still stores one report.
+
+Every page speaks the member's language (server/i18n): chosen by the language links,
+kept in the links and in the forms' hidden ``lang`` field, never in a cookie.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
+from server.i18n import choose_language, current_language, format_day, gettext, ngettext, speak
+from server.i18n import lazy_gettext as _l
+from server.i18n.places import place_label
 from server.intake import formtoken
-from server.intake.accept import accept_report
-from server.intake.fields import CHOICES, FIELDS, MAX_DAYS_BACK, NOTE_MAX_CHARS
+from server.intake.accept import Outcome, accept_report
+from server.intake.fields import (
+    CHOICES,
+    DAY_CHOICES,
+    FIELDS,
+    MAX_DAYS_BACK,
+    NOTE_MAX_CHARS,
+    PLACE_MAX_CHARS,
+    day_from_form,
+    parse_day,
+)
+from server.models import Network
 from server.networks.links import network_for_token
+from server.places.gazetteer import Place
 from server.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-TOO_LONG = (
-    "What you sent was much longer than a report can be, so it was not read and nothing "
-    "was saved. Fill in the form again; a note can hold at most "
-    f"{NOTE_MAX_CHARS} characters."
+# Shown when the network's organisers have not written their own emergency text.
+DEFAULT_EMERGENCY = _l(
+    "If a raid is happening now, phone or message your network's organisers directly. "
+    "If someone is hurt, call 999 for an ambulance."
 )
+KEPT = {*FIELDS, "day"}  # the answers carried back to the member (the day choice too)
+templates.env.filters["place_label"] = place_label
+
+
+def with_language(path: str) -> str:
+    """A member link that keeps the language chosen (no cookie carries it)."""
+    return f"{path}?lang={current_language().code}"
+
+
+def _too_long() -> str:
+    return gettext(
+        "What you sent was much longer than a report can be, so it was not read and nothing "
+        "was saved. Fill in the form again; a note can hold at most %(max)s characters.",
+        max=NOTE_MAX_CHARS,
+    )
 
 
 def not_found(request: Request) -> Response:
@@ -36,10 +68,10 @@ def not_found(request: Request) -> Response:
         request,
         "member/message.html",
         {
-            "title": "Page not found",
+            "title": gettext("Page not found"),
             "lines": [
-                "This link does not work. It may have been changed by your network.",
-                "Ask your network for the current link.",
+                gettext("This link does not work. It may have been changed by your network."),
+                gettext("Ask your network for the current link."),
             ],
         },
         status_code=404,
@@ -51,40 +83,67 @@ def too_large(request: Request) -> Response:
     return templates.TemplateResponse(
         request,
         "member/message.html",
-        {"title": "Your report was too long", "lines": [TOO_LONG]},
+        {"title": gettext("Your report was too long"), "lines": [_too_long()]},
         status_code=413,
     )
+
+
+def _day_choices(today: date) -> list[tuple[str, str, str]]:
+    """(value, label, the day written out) for "Today", "Yesterday", "2 days ago"."""
+    return [
+        (value, str(label), format_day(today - timedelta(days=int(value))))
+        for value, label in DAY_CHOICES.items()
+        if value != "earlier"
+    ]
+
+
+def _error_targets(values: dict[str, str], place_choices: tuple[Place, ...]) -> dict[str, str]:
+    """The input each error-summary link lands on; otherwise the one named like the field
+    (a text box, or the first radio of a group)."""
+    day = values.get("day")
+    earlier = day == "earlier" or (not day and values.get("occurred_on"))
+    return {
+        "occurred_on": "occurred_on-date" if earlier else "occurred_on",
+        "place": "place_choice" if place_choices else "place",
+        "form_token": "send",
+        "report": "send",
+    }
 
 
 def _form(
     request: Request,
     *,
-    network_name: str,
-    notes_enabled: bool,
+    network: Network,
     settings: Settings,
     values=None,
     errors=None,
     place_choices=(),
-    choices_legend: str = "Which one did you mean?",
+    choices_legend: str = "",
     refusal: list[str] | None = None,
     status_code: int = 200,
     form_token: str | None = None,
 ) -> Response:
     today = settings.today()
+    values = values or {}
     return templates.TemplateResponse(
         request,
         "member/form.html",
         {
-            "network_name": network_name,
-            "action": request.url.path,
+            "network_name": network.name,
+            "emergency": network.emergency_text or str(DEFAULT_EMERGENCY),
+            "action": with_language(request.url.path),
             "form_token": form_token or formtoken.issue(key=settings.key(), today=today),
             "choices": CHOICES,
-            "values": values or {},
+            "day_choices": _day_choices(today),
+            "earlier_label": str(DAY_CHOICES["earlier"]),
+            "values": values,
             "errors": errors or {},
+            "targets": _error_targets(values, place_choices),
             "place_choices": place_choices,
-            "choices_legend": choices_legend,
+            "choices_legend": choices_legend or gettext("Which one did you mean?"),
             "refusal": refusal or [],
-            "notes_enabled": notes_enabled,
+            "place_max": PLACE_MAX_CHARS,
+            "notes_enabled": bool(network.public_key),
             "note_max": NOTE_MAX_CHARS,
             "today": today.isoformat(),
             "min_day": (today - timedelta(days=MAX_DAYS_BACK)).isoformat(),
@@ -100,12 +159,7 @@ def report_form(token: str, request: Request, session: SessionDep, settings: Set
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
         return not_found(request)
-    return _form(
-        request,
-        network_name=network.name,
-        notes_enabled=bool(network.public_key),
-        settings=settings,
-    )
+    return _form(request, network=network, settings=settings)
 
 
 @router.post("/r/{token}")
@@ -125,26 +179,30 @@ async def submit_report(
     if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
         return _form(
             request,
-            network_name=network.name,
-            notes_enabled=bool(network.public_key),
+            network=network,
             settings=settings,
-            errors={"report": TOO_LONG},
+            errors={"report": _too_long()},
             status_code=413,
         )
     form = await request.form()
     raw = {name: value for name, value in form.items() if isinstance(value, str)}
+    if raw.get("lang"):  # the form's own language wins over the browser's
+        accept = request.headers.get("accept-language")
+        speak(choose_language(explicit=raw["lang"], accept_language=accept))
     if raw.get("website"):
         return _refuse(
             request,
             422,
-            "This looks automatic",
+            gettext("This looks automatic"),
             [
-                "The hidden box at the end of the form must stay empty. "
-                "Go back, leave it empty and send again."
+                gettext(
+                    "The hidden box at the end of the form must stay empty. "
+                    "Go back, leave it empty and send again."
+                )
             ],
             token,
         )
-    values = {k: v for k, v in raw.items() if k in FIELDS}
+    values = {k: v for k, v in raw.items() if k in KEPT}
     confirming = raw.get("confirm") == "yes"
     # Only "Send report" counts: a look at what the place was understood as stores nothing.
     burst = limits.sender_wait(address=sender) if confirming else 0
@@ -153,8 +211,7 @@ async def submit_report(
         # Nothing is spent or stored: the same answers come back with a fresh form token.
         return _form(
             request,
-            network_name=network.name,
-            notes_enabled=bool(network.public_key),
+            network=network,
             settings=settings,
             values=values,
             refusal=_wait_lines(wait, sender=bool(burst)),
@@ -166,18 +223,20 @@ async def submit_report(
     if spent is None:
         return _form(
             request,
-            network_name=network.name,
-            notes_enabled=bool(network.public_key),
+            network=network,
             settings=settings,
             values=values,
             status_code=422,
             errors={
-                "form_token": "This form was opened on another day and has expired. "
-                "Check your answers and press \u201cNext: check the place\u201d again."
+                "form_token": gettext(
+                    "This form was opened on another day and has expired. "
+                    "Check your answers and press \u201cNext: check the place\u201d again."
+                )
             },
         )
     if raw.get("confirm") == "edit":  # understood afresh, so the other places are offered
         raw = {k: v for k, v in raw.items() if k != "place_choice"}
+    raw["occurred_on"] = day_from_form(raw, today=today)
     outcome = accept_report(
         session=session,
         network=network,
@@ -189,13 +248,12 @@ async def submit_report(
     )
     if outcome.errors:
         legend = {
-            "whole": "Or choose a part:",
-            "near_miss": "Did you mean?",
-        }.get(outcome.place_reason, "Which one did you mean?")
+            "whole": gettext("Or choose a part:"),
+            "near_miss": gettext("Did you mean?"),
+        }.get(outcome.place_reason, "")
         return _form(
             request,
-            network_name=network.name,
-            notes_enabled=bool(network.public_key),
+            network=network,
             settings=settings,
             values=values,
             errors=outcome.errors,
@@ -207,31 +265,45 @@ async def submit_report(
     if raw.get("confirm") == "edit":  # "Change my answers": back to the form, nothing lost
         return _form(
             request,
-            network_name=network.name,
-            notes_enabled=bool(network.public_key),
+            network=network,
             settings=settings,
             values=values,
             place_choices=outcome.place_others,
-            choices_legend="Not the place you meant? Choose another:",
+            choices_legend=gettext("Not the place you meant? Choose another:"),
             form_token=form_token,
         )
     if not confirming:
-        return _confirm(request, values=values, outcome=outcome, form_token=form_token)
+        day = parse_day(str(raw["occurred_on"]))
+        return _confirm(
+            request,
+            values=values,
+            outcome=outcome,
+            form_token=form_token,
+            day=format_day(day) if day else "",
+        )
     if outcome.stored:
         limits.count_stored(link_hash=network.link_hash)
-    return RedirectResponse(f"/r/{token}/received", status_code=303)
+    return RedirectResponse(with_language(f"/r/{token}/received"), status_code=303)
 
 
-def _confirm(request: Request, *, values: dict[str, str], outcome, form_token: str) -> Response:
+def _confirm(
+    request: Request,
+    *,
+    values: dict[str, str],
+    outcome: Outcome,
+    form_token: str,
+    day: str,
+) -> Response:
     """Is this right? The understood place and the answers, to send or to change."""
     place = outcome.understood
     return templates.TemplateResponse(
         request,
         "member/confirm.html",
         {
-            "action": request.url.path,
+            "action": with_language(request.url.path),
             "form_token": form_token,
             "values": values,
+            "day": day,
             "place": place,
             "place_key": place.key if place else "",
             "choices": CHOICES,
@@ -241,34 +313,42 @@ def _confirm(request: Request, *, values: dict[str, str], outcome, form_token: s
 
 def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
     minutes = max(1, math.ceil(seconds / 60))
-    when = "about a minute" if minutes == 1 else f"about {minutes} minutes"
     why = (
-        "You sent several reports very quickly, so we are pausing for a moment to stop "
-        "automatic floods."
+        gettext(
+            "You sent several reports very quickly, so we are pausing for a moment to stop "
+            "automatic floods."
+        )
         if sender
-        else "Many reports were sent through this link in the last hour, so it is paused "
-        "for a while to stop floods of fake reports."
+        else gettext(
+            "Many reports were sent through this link in the last hour, so it is paused "
+            "for a while to stop floods of fake reports."
+        )
     )
-    return [
-        why,
-        f"Nothing was saved yet. Your answers are kept below: press \u201cNext: check the "
-        f"place\u201d again in {when}.",
-    ]
+    again = ngettext(
+        "Nothing was saved yet. Your answers are kept below: press \u201cNext: check the "
+        "place\u201d again in about %(num)s minute.",
+        "Nothing was saved yet. Your answers are kept below: press \u201cNext: check the "
+        "place\u201d again in about %(num)s minutes.",
+        minutes,
+    )
+    return [why, again]
 
 
 @router.get("/r/{token}/received")
 def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep):
     """The receipt page: what was kept and what was not."""
-    if network_for_token(session=session, token=token, key=settings.key()) is None:
+    network = network_for_token(session=session, token=token, key=settings.key())
+    if network is None:
         return not_found(request)
     return templates.TemplateResponse(
         request,
         "member/received.html",
         {
-            "again": f"/r/{token}",
+            "again": with_language(f"/r/{token}"),
             "retention_days": settings.retention_days,
             "delay_days": settings.delay_days,
             "noisy": settings.epsilon > 0,
+            "notes_enabled": bool(network.public_key),
         },
     )
 
@@ -277,6 +357,6 @@ def _refuse(request: Request, status: int, title: str, lines: list[str], token: 
     return templates.TemplateResponse(
         request,
         "member/message.html",
-        {"title": title, "lines": lines, "again": f"/r/{token}"},
+        {"title": title, "lines": lines, "again": with_language(f"/r/{token}")},
         status_code=status,
     )

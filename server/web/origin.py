@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.i18n import lazy_gettext as _l
 from server.web.bodies import refuse
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ALLOWED_FETCH_SITES = {b"same-origin", b"none"}
-CROSS_SITE = "This request came from another site, so nothing was done."
+CROSS_SITE = _l("This request came from another site, so nothing was done.")
 
 
 def _header(scope: Scope, wanted: bytes) -> bytes | None:

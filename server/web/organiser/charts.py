@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-PALETTE = ("#1d4e89", "#d4351c", "#00703c", "#f47738", "#6f72af", "#912b88", "#28a197", "#85994b")
+# One colour per setting (11) and then some; each at least 3:1 against white.
+PALETTE = (
+    "#1d4e89",
+    "#d4351c",
+    "#00703c",
+    "#b35c00",
+    "#6f72af",
+    "#912b88",
+    "#1f7a72",
+    "#5f6d2a",
+    "#0b0c0c",
+    "#a3195b",
+    "#505a5f",
+    "#3d5f99",
+)
 
 
 def line_chart(

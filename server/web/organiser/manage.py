@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from server.deps import GazetteerDep, SessionDep, SettingsDep
 from server.intake.sealing import BadKey, key_fingerprint
+from server.models import EMERGENCY_TEXT_MAX
 from server.networks.links import link_path
 from server.organising import audit, enrolment
 from server.organising.accounts import (
@@ -28,11 +29,13 @@ from server.organising.networks import (
     may_set_note_key,
     rotate_member_link,
     set_counting_rule,
+    set_emergency_text,
     set_home_area,
     set_note_key,
     visible_network,
 )
 from server.vocabulary import CountingRule
+from server.web.member import DEFAULT_EMERGENCY
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.pages import page
 
@@ -57,6 +60,8 @@ def networks(request: Request, active: CurrentOrganiser, session: SessionDep, me
         rules=CountingRule.labels(),
         fingerprint=key_fingerprint,
         may_set_key=may_set_note_key(active.organiser),
+        emergency_max=EMERGENCY_TEXT_MAX,
+        default_emergency=str(DEFAULT_EMERGENCY),
     )
 
 
@@ -139,6 +144,34 @@ def set_rule(
     except ValueError:
         return _back("Choose one of the counting rules.")
     return _back(f"{network.name}: counting rule is now {counting_rule}.")
+
+
+@router.post("/networks/{network_id}/emergency")
+def set_emergency(
+    network_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+    emergency_text: str = Form(""),
+):
+    """Set what the member form says to do in an emergency (empty: the default text)."""
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
+    try:
+        text = set_emergency_text(
+            session=session,
+            network=network,
+            text=emergency_text,
+            actor=active.organiser.username,
+            day=settings.today(),
+        )
+    except ValueError as exc:
+        return _back(f"{network.name}: {exc}")
+    return _back(
+        f"{network.name}: the member form now shows "
+        + ("your emergency text." if text else "the default emergency text.")
+    )
 
 
 @router.post("/networks/{network_id}/area")
