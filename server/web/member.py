@@ -18,9 +18,10 @@ from fastapi.responses import RedirectResponse, Response
 from server.config import Settings
 from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
 from server.intake import formtoken
-from server.intake.accept import accept_report
+from server.intake.accept import Outcome, accept_report
 from server.intake.fields import CHOICES, FIELDS, MAX_DAYS_BACK, NOTE_MAX_CHARS
 from server.networks.links import network_for_token
+from server.places.gazetteer import Place
 from server.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -62,9 +63,9 @@ def _form(
     network_name: str,
     notes_enabled: bool,
     settings: Settings,
-    values=None,
-    errors=None,
-    place_choices=(),
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    place_choices: tuple[Place, ...] = (),
     choices_legend: str = "Which one did you mean?",
     refusal: list[str] | None = None,
     status_code: int = 200,
@@ -95,7 +96,9 @@ def _form(
 
 
 @router.get("/r/{token}")
-def report_form(token: str, request: Request, session: SessionDep, settings: SettingsDep):
+def report_form(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
@@ -117,7 +120,7 @@ async def submit_report(
     gazetteer: GazetteerDep,
     limits: LimitsDep,
     sender: SenderDep,
-):
+) -> Response:
     """Accept a report from the member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
@@ -222,7 +225,9 @@ async def submit_report(
     return RedirectResponse(f"/r/{token}/received", status_code=303)
 
 
-def _confirm(request: Request, *, values: dict[str, str], outcome, form_token: str) -> Response:
+def _confirm(
+    request: Request, *, values: dict[str, str], outcome: Outcome, form_token: str
+) -> Response:
     """Is this right? The understood place and the answers, to send or to change."""
     place = outcome.understood
     return templates.TemplateResponse(
@@ -257,7 +262,7 @@ def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
 
 
 @router.get("/r/{token}/received")
-def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep):
+def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The receipt page: what was kept and what was not."""
     if network_for_token(session=session, token=token, key=settings.key()) is None:
         return not_found(request)
