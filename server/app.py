@@ -89,19 +89,19 @@ def create_app(
     app.include_router(account.router)
 
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired):
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(EnrolmentRequired)
-    async def enrolment_required(request: Request, exc: EnrolmentRequired):
+    async def enrolment_required(request: Request, exc: EnrolmentRequired) -> Response:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": ENROL})
         return RedirectResponse(ENROL, status_code=303)
 
     @app.exception_handler(CsrfFailed)
-    async def csrf_failed(request: Request, exc: CsrfFailed):
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
         return templates.TemplateResponse(request, "errors/refused.html", {}, status_code=403)
 
     @app.get("/healthz", include_in_schema=False)
@@ -110,7 +110,7 @@ def create_app(
         return {"status": "ok"}
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(app, request.scope)
@@ -125,7 +125,7 @@ def create_app(
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(ORGANISER_PREFIXES):
             return organiser_error(
                 request, 422, "That address has a value this page does not understand."

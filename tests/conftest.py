@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,7 +47,7 @@ def _pg_exec(sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated to head once; each test gets a copy."""
     if PG_URL:
         name = f"rw_template_{os.getpid()}"
@@ -112,11 +113,11 @@ def pub(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> S
 
     marker = request.node.get_closest_marker("pub")
     overrides = marker.kwargs if marker is not None else {}
-    return publishing_settings(settings, tmp_path, **overrides)  # type: ignore[no-any-return]
+    return publishing_settings(settings, tmp_path, **overrides)
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, settings: Settings):  # type: ignore[no-untyped-def]
+def app(request: pytest.FixtureRequest, settings: Settings):
     """The app: on `pub` under ``pytest.mark.pub``, otherwise on the plain test settings."""
     from server.app import create_app
 
@@ -130,7 +131,7 @@ class LiveServer:
     url: str
     app: object
 
-    def client(self, **kwargs: object) -> httpx.Client:
+    def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, **kwargs)
 
 
@@ -141,7 +142,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def live_server(app) -> Iterator[LiveServer]:
     """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
     from server.cli.operate import uvicorn_options
 
@@ -179,7 +180,7 @@ def clients(live_server: LiveServer) -> Iterator[Callable[[], httpx.Client]]:
 
 
 @pytest.fixture
-def network(session: Session, settings: Settings):  # type: ignore[no-untyped-def]
+def network(session: Session, settings: Settings):
     """A network and its raw member token."""
     from server.networks.links import create_network
 

@@ -155,7 +155,7 @@ def add_incidents(
     session.commit()
 
 
-def make_series(pub):  # type: ignore[no-untyped-def]
+def make_series(pub):
     """The stored series of the settings' gazetteer and P: (id, plan)."""
     from server.db import get_engine
     from server.publishing.series import ensure_series, load_gazetteer, plan_series
@@ -170,7 +170,7 @@ def freeze(
     series_id,
     week,
     counts,
-    *,  # type: ignore[no-untyped-def]
+    *,
     epsilon=0.0,
     areas=(),
     national=None,

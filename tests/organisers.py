@@ -94,7 +94,7 @@ class Route:
         return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], self.path)
 
 
-def registered_routes(app) -> Iterator[Route]:  # type: ignore[no-untyped-def]
+def registered_routes(app) -> Iterator[Route]:
     """Every route the app serves, from the app itself (never a hand-kept list)."""
     try:  # FastAPI >= 0.130 nests included routers; this flattens them.
         from fastapi.routing import iter_route_contexts
@@ -104,6 +104,7 @@ def registered_routes(app) -> Iterator[Route]:  # type: ignore[no-untyped-def]
         routes = list(app.routes)
     for route in routes:
         path = getattr(route, "path_format", None) or route.path
+        assert isinstance(path, str)
         params = tuple(re.findall(r"\{(\w+)(?::\w+)?\}", path))
         for method in sorted(route.methods or {"GET"}):
             if method != "HEAD":

@@ -37,7 +37,7 @@ def write_gazetteer(path: Path) -> Path:
     return path
 
 
-def publishing_settings(settings, tmp_path: Path, **overrides):  # type: ignore[no-untyped-def]
+def publishing_settings(settings, tmp_path: Path, **overrides):
     """The test settings, on the synthetic gazetteer, noise off unless asked for."""
     values = {
         "gazetteer": write_gazetteer(tmp_path / "gazetteer.csv"),
@@ -53,7 +53,7 @@ def publishing_settings(settings, tmp_path: Path, **overrides):  # type: ignore[
     return settings.model_copy(update=values)
 
 
-def published(settings, week: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def published(settings, week: str) -> dict[str, int]:
     """The frozen counts of one week's release, by area ({} if not released)."""
     from sqlalchemy import text
 
@@ -67,10 +67,10 @@ def published(settings, week: str) -> dict[str, int]:  # type: ignore[no-untyped
             ),
             {"w": week},
         )
-        return {row.area: row.count for row in rows}
+        return {row.area: row._mapping["count"] for row in rows}
 
 
-def table_rows(settings, sql: str, **params: object) -> list:  # type: ignore[no-untyped-def]
+def table_rows(settings, sql: str, **params: object) -> list:
     from sqlalchemy import text
 
     from server.db import get_engine
@@ -79,7 +79,7 @@ def table_rows(settings, sql: str, **params: object) -> list:  # type: ignore[no
         return list(conn.execute(text(sql), params))
 
 
-def area_of(settings, res6: str = HACKNEY) -> str:  # type: ignore[no-untyped-def]
+def area_of(settings, res6: str = HACKNEY) -> str:
     from server.publishing.series import load_gazetteer, plan_series
 
     plan = plan_series(gazetteer=load_gazetteer(settings), min_postcodes=settings.min_postcodes)
@@ -90,7 +90,7 @@ def area_of(settings, res6: str = HACKNEY) -> str:  # type: ignore[no-untyped-de
 RAIDWATCH = (sys.executable, "-m", "server.cli")
 
 
-def cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def cli_env(settings) -> dict[str, str]:
     """RAIDWATCH_* variables that reproduce `settings` for the command line."""
     env = {
         "RAIDWATCH_DATABASE_URL": settings.resolved_database_url,
@@ -114,7 +114,7 @@ def cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def run_cli(
     monkeypatch,
     capsys,
-    settings,  # type: ignore[no-untyped-def]
+    settings,
     *argv: str,
 ) -> tuple[int, str, str]:
     """Run `raidwatch ARGV` in this process with `settings`; returns (code, stdout, stderr)."""
@@ -134,7 +134,7 @@ def run_cli(
     return code, out, err
 
 
-def view_of(settings, *, window: int, ending: str | None = None):  # type: ignore[no-untyped-def]
+def view_of(settings, *, window: int, ending: str | None = None):
     """`load_view` on a connection of its own, with the settings' k."""
     from server.db import get_engine
     from server.publishing.view_data import load_view
@@ -143,7 +143,7 @@ def view_of(settings, *, window: int, ending: str | None = None):  # type: ignor
         return load_view(conn=conn, window=window, k=settings.k, ending=ending)
 
 
-def purge_on(settings, as_of: date) -> int:  # type: ignore[no-untyped-def]
+def purge_on(settings, as_of: date) -> int:
     """`purge` as the daily job runs it (one transaction), with the settings' retention."""
     from server.db import get_engine
     from server.publishing.purge import purge

@@ -37,7 +37,7 @@ RUN = (
 RESULTS: dict[str, str] = {}
 
 
-def axe(page, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def axe(page, name: str) -> list[dict]:
     page.evaluate(AXE + "\n;window.__axe = axe;")
     result = page.evaluate(RUN.replace("axe.run", "window.__axe.run"))
     RESULTS[name] = f"{len(result['violations'])} violations, {result['passes']} rules passed"
@@ -45,7 +45,7 @@ def axe(page, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -54,7 +54,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world(settings, session):  # type: ignore[no-untyped-def]
+def world(settings, session):
     run_demo(settings=settings, as_of=settings.today(), weeks=5, visits_per_week=40)
     render_maps(settings=settings)
     network = session.exec(select(Network).order_by(Network.name)).first()

@@ -26,20 +26,20 @@ from tests.factories import answers
 API = "/api/v1/reports"
 
 
-def stored(settings_) -> int:  # type: ignore[no-untyped-def]
+def stored(settings_) -> int:
     with Session(get_engine(settings_)) as s:
         return s.exec(select(func.count()).select_from(Report)).one()
 
 
 @pytest.fixture
-def api(live_server, network):  # type: ignore[no-untyped-def]
+def api(live_server, network):
     _, token = network
     with live_server.client(headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
 
 
 @pytest.fixture
-def noted(session, network):  # type: ignore[no-untyped-def]
+def noted(session, network):
     """The network accepts sealed notes."""
     net, token = network
     net.public_key = new_keypair()[0]
@@ -145,7 +145,7 @@ def test_every_response_carries_the_security_headers_a_500_included(live_server,
     _, token = network
     app = live_server.app
 
-    @app.get("/r/{token}/boom")  # type: ignore[attr-defined]
+    @app.get("/r/{token}/boom")
     def boom(token: str) -> None:
         raise RuntimeError("a bug with a secret message")
 
@@ -194,7 +194,7 @@ junk = st.one_of(
 
 
 @st.composite
-def bodies(draw):  # type: ignore[no-untyped-def]
+def bodies(draw):
     """A valid report with up to three fields dropped or replaced by junk of any JSON type,
     sometimes with a coordinate (valid or junk) as well."""
     body = {name: draw(good) for name, good in valid.items()}
@@ -218,7 +218,7 @@ def test_property_every_201_adds_exactly_one_stored_report(live_server, network,
 
     @settings_for_property
     @given(body=bodies())
-    def check(body):  # type: ignore[no-untyped-def]
+    def check(body):
         live_server.app.state.limits.reset()
         before = stored(settings)
         response = client.post(API, json=body)

@@ -39,7 +39,7 @@ def keys(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def empty(settings, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def, type-arg]
+def empty(settings, tmp_path: Path) -> Iterator:
     """Settings for a second, empty database (never migrated): where a backup is restored."""
     if PG_URL:
         name = f"rw_restore_{uuid.uuid4().hex[:10]}"
@@ -55,11 +55,11 @@ def empty(settings, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def,
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):  # type: ignore[no-untyped-def]
+def cli(monkeypatch, capsys):
     return lambda settings, *argv: run_cli(monkeypatch, capsys, settings, *argv)
 
 
-def rows(settings) -> dict[str, list]:  # type: ignore[no-untyped-def, type-arg]
+def rows(settings) -> dict[str, list]:
     return {name: [tuple(r) for r in table_rows(settings, sql)] for name, sql in ROWS.items()}
 
 

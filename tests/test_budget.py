@@ -23,7 +23,7 @@ DUE = date(2026, 1, 14)
 SECRET = "x" * 40
 
 
-def _late_totals(pub) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _late_totals(pub) -> dict[str, int]:
     return dict(table_rows(pub, "SELECT week, late_total FROM releases"))
 
 
@@ -35,7 +35,7 @@ def test_P4_the_ledger_holds_every_epsilon_spent(pub, session, monkeypatch):
     spent: list[float] = []
     real = release_module.noisy_counts
 
-    def recording(counts, *, epsilon, **kwargs):  # type: ignore[no-untyped-def]
+    def recording(counts, *, epsilon, **kwargs):
         spent.append(epsilon)  # every noisy draw of a release, whatever it is for
         return real(counts, epsilon=epsilon, **kwargs)
 

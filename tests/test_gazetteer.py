@@ -567,7 +567,7 @@ def test_from_csv_with_context_column(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def east_london(uk: Gazetteer):  # type: ignore[no-untyped-def]
+def east_london(uk: Gazetteer):
     return uk.home_area("E, IG, RM, Hackney")
 
 

@@ -17,7 +17,7 @@ PER_LINK = 2
 
 
 @pytest.fixture
-def app(settings):  # type: ignore[no-untyped-def]  # overrides conftest's: a tight link limit
+def app(settings):  # overrides conftest's: a tight link limit
     from server.app import create_app
 
     return create_app(
@@ -25,7 +25,7 @@ def app(settings):  # type: ignore[no-untyped-def]  # overrides conftest's: a ti
     )
 
 
-def _stored(session) -> int:  # type: ignore[no-untyped-def]
+def _stored(session) -> int:
     session.expire_all()
     return session.exec(select(func.count()).select_from(Report)).one()
 

@@ -14,7 +14,7 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def chromium():  # type: ignore[no-untyped-def]
+def chromium():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -22,7 +22,7 @@ def chromium():  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def _submit(page, password: str, code: str) -> None:  # type: ignore[no-untyped-def]
+def _submit(page, password: str, code: str) -> None:
     page.fill("#username", "erin")
     page.fill("#password", password)
     page.fill("#code", code)

@@ -40,7 +40,7 @@ PER_ADDRESS = 10  # lower than the default 30, so that the tests run fewer argon
 
 
 @pytest.fixture
-def app(settings):  # type: ignore[no-untyped-def]
+def app(settings):
     from server.app import create_app
 
     limits = {"login_attempts_per_username": LIMIT, "login_attempts_per_address": PER_ADDRESS}
@@ -48,7 +48,7 @@ def app(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def people(session):  # type: ignore[no-untyped-def]
+def people(session):
     return {
         "alice": add_organiser(session, "alice"),
         "root": add_organiser(session, "root", is_admin=True),
@@ -59,7 +59,7 @@ def people(session):  # type: ignore[no-untyped-def]
 class CountingHasher:
     """Stands in for the argon2 hasher: counts checks and the most running at once."""
 
-    def __init__(self, real) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, real) -> None:
         self.real, self.checks, self.running, self.most = real, 0, 0, 0
         self.lock = threading.Lock()
 
@@ -74,18 +74,18 @@ class CountingHasher:
             with self.lock:
                 self.running -= 1
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self.real, name)
 
 
 @pytest.fixture
-def hasher(monkeypatch):  # type: ignore[no-untyped-def]
+def hasher(monkeypatch):
     counting = CountingHasher(accounts.HASHER)
     monkeypatch.setattr(accounts, "HASHER", counting)
     return counting
 
 
-def _prepared_guesses(live_server, n: int, username) -> list[tuple[httpx.Client, dict]]:  # type: ignore[no-untyped-def]
+def _prepared_guesses(live_server, n: int, username) -> list[tuple[httpx.Client, dict]]:
     """n clients, each with its own pre-session cookie and form token, ready to post."""
     ready = []
     for i in range(n):
@@ -100,10 +100,10 @@ def _prepared_guesses(live_server, n: int, username) -> list[tuple[httpx.Client,
     return ready
 
 
-def _fire(ready) -> list[int]:  # type: ignore[no-untyped-def]
+def _fire(ready) -> list[int]:
     barrier = threading.Barrier(len(ready))
 
-    def one(item) -> int:  # type: ignore[no-untyped-def]
+    def one(item) -> int:
         prepared, data = item
         # A fresh connection each: the preparing ones may have idled past keep-alive.
         with httpx.Client(base_url=str(prepared.base_url), cookies=prepared.cookies) as client:

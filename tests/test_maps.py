@@ -303,15 +303,13 @@ def test_P7_browser_draws_the_map_from_this_host_only(map_server: str) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.add_init_script(CSP_WATCH)
             page.on("request", lambda r: requests.append(r.url))
-            # Chromium's performance hint about leaflet-heat's canvas readback is not a problem.
-            page.on(
-                "console",
-                lambda m: (
-                    m.type in ("error", "warning")
-                    and "willReadFrequently" not in m.text
-                    and problems.append(f"{m.type}: {m.text}")
-                ),
-            )
+
+            def on_console(m) -> None:
+                # Chromium's performance hint about leaflet-heat's canvas readback is fine.
+                if m.type in ("error", "warning") and "willReadFrequently" not in m.text:
+                    problems.append(f"{m.type}: {m.text}")
+
+            page.on("console", on_console)
             page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
 
             page.goto(f"{map_server}/map", wait_until="networkidle")

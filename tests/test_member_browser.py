@@ -13,7 +13,7 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def phone():  # type: ignore[no-untyped-def]
+def phone():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -24,7 +24,7 @@ def phone():  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def _answer(page) -> None:  # type: ignore[no-untyped-def]
+def _answer(page) -> None:
     page.check("input[name=day][value='0']")
     for field, value in (
         ("time_of_day", "evening"),

@@ -39,7 +39,7 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch) -> type[Clock]:  # type: ignore[no-untyped-def]
+def clock(monkeypatch) -> type[Clock]:
     """The one clock the app reads for "today" (forms, moderation, audit), set by the test."""
     Clock.day = WEDNESDAY
     monkeypatch.setattr(Settings, "today", lambda self: Clock.day)
@@ -59,7 +59,7 @@ class Two:
 
 
 @pytest.fixture
-def two(session, pub, clients, clock) -> Two:  # type: ignore[no-untyped-def]
+def two(session, pub, clients, clock) -> Two:
     alpha, alpha_link = create_network(session=session, name="Network Alpha", key=pub.key())
     bravo, bravo_link = create_network(session=session, name="Network Bravo", key=pub.key())
     add_organiser(session, "alice", networks=[alpha])
@@ -77,7 +77,7 @@ def two(session, pub, clients, clock) -> Two:  # type: ignore[no-untyped-def]
     )
 
 
-def _reports(settings) -> list[Report]:  # type: ignore[no-untyped-def]
+def _reports(settings) -> list[Report]:
     with Session(get_engine(settings)) as s:
         return list(s.exec(select(Report)))
 

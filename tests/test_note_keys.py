@@ -18,20 +18,20 @@ from tests.organisers import csrf_token, logged_in
 from tests.synthetic import run_cli
 
 
-def _key_of(settings, network_id) -> str | None:  # type: ignore[no-untyped-def]
+def _key_of(settings, network_id) -> str | None:
     with Session(get_engine(settings)) as s:
         network = s.get(Network, network_id)
         assert network is not None
         return network.public_key
 
 
-def _audit(settings) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _audit(settings) -> list[tuple[str, str, str]]:
     with Session(get_engine(settings)) as s:
         return [(e.username, e.action, e.detail) for e in s.exec(select(AuditEntry))]
 
 
 @pytest.fixture
-def net(session, settings):  # type: ignore[no-untyped-def]
+def net(session, settings):
     network, _ = create_network(session=session, name="Network Alpha", key=settings.key())
     add_organiser(session, "alice", networks=[network])
     add_organiser(session, "root", is_admin=True)

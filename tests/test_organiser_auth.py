@@ -68,7 +68,7 @@ ENROLLED_NOOP = {"/organise/account/second-factor"}
 pytestmark = pytest.mark.pub(login_attempts_per_username=ATTEMPTS, trend_epsilon=1.0)
 
 
-def moderated_day(pub) -> date:  # type: ignore[no-untyped-def]
+def moderated_day(pub) -> date:
     """Last Sunday: its week has closed and, published no later than the Monday after, is
     not released, so its reports are open to moderation whatever day the tests run."""
     today = pub.today()
@@ -105,13 +105,13 @@ def world(session: Session, pub) -> World:
     )
 
 
-def _set_expiry(settings, **values: int) -> None:  # type: ignore[no-untyped-def]
+def _set_expiry(settings, **values: int) -> None:
     assignments = ", ".join(f"{column} = :{column}" for column in values)
     with get_engine(settings).begin() as conn:
         conn.execute(text(f"UPDATE organiser_sessions SET {assignments}"), values)  # noqa: S608
 
 
-def _session_rows(settings) -> list[OrganiserSession]:  # type: ignore[no-untyped-def]
+def _session_rows(settings) -> list[OrganiserSession]:
     with Session(get_engine(settings)) as s:
         return list(s.exec(select(OrganiserSession)))
 
@@ -225,7 +225,7 @@ def test_activity_renews_the_idle_timer_but_never_past_the_absolute_limit(sessio
     }
     raw, other, third = (logins.start(**begin) for _ in range(3))
 
-    def resume(token: str, now: float):  # type: ignore[no-untyped-def]
+    def resume(token: str, now: float):
         return logins.resume(
             session=session, raw=token, idle_seconds=idle, window_seconds=window, now=now
         )
@@ -343,7 +343,7 @@ def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(
 # -- CSRF and GET --------------------------------------------------------------------------
 
 
-def _organiser_routes(app) -> list[Route]:  # type: ignore[no-untyped-def]
+def _organiser_routes(app) -> list[Route]:
     routes = [r for r in registered_routes(app) if r.path.startswith(ORGANISER_PREFIXES)]
     paths = {r.path for r in routes}
     # The crawl reads the routes from the app; make sure it really found them.
@@ -387,7 +387,7 @@ def _url(route: Route, samples: dict[str, str]) -> str:
     return route.url(samples)
 
 
-def _form(pub) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _form(pub) -> dict[str, str]:
     """One form that makes every state-changing route do something when the token is right."""
     return {
         "public_key": new_keypair()[0],
@@ -552,7 +552,7 @@ def test_passwords_are_hashed_with_argon2id(session, world, clients):
     assert response.headers["location"] == "/organise/account/second-factor"
 
 
-def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def _organiser_cli(pub, *argv: str, password: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*RAIDWATCH, "organiser", "create", *argv],
         input=password + "\n",

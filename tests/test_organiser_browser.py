@@ -31,7 +31,7 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def demo(settings, session):  # type: ignore[no-untyped-def]
+def demo(settings, session):
     """Twelve weeks of demo history, released and drawn; an admin; a report to moderate."""
     # Released up to this Monday: last week has closed but is not released, so the report
     # of last Sunday is open to moderation (the current week never is).
@@ -45,7 +45,7 @@ def demo(settings, session):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def chromium():  # type: ignore[no-untyped-def]
+def chromium():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -53,7 +53,7 @@ def chromium():  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, base: str) -> None:
     page.goto(f"{base}/organise")
     assert page.url == f"{base}/login"
     page.fill("#username", "dora")
@@ -64,16 +64,16 @@ def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     assert page.locator("h1").inner_text() == "Where enforcement concentrates"
 
 
-def _current_window(page) -> str:  # type: ignore[no-untyped-def]
+def _current_window(page) -> str:
     return page.locator("#view .tabs a[aria-current=true]").inner_text()
 
 
-def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def _violations(page) -> list[str]:
     """CSP violations seen so far by the page and its frames (lost on navigation)."""
     return [v for frame in page.frames for v in frame.evaluate("window.__violations || []")]
 
 
-def _statuses(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _statuses(settings) -> dict[str, str]:
     with Session(get_engine(settings)) as s:
         return {str(r.id): r.status for r in s.exec(select(Report))}
 

@@ -99,15 +99,17 @@ def _moderate(client: httpx.Client, report: Report, action: str) -> httpx.Respon
     return response
 
 
-def _reports(pub, **where: object) -> list[Report]:  # type: ignore[no-untyped-def]
+def _reports(pub, **where: object) -> list[Report]:
     with Session(get_engine(pub)) as s:
         rows = s.exec(select(Report)).all()
     return [r for r in rows if all(getattr(r, k) == v for k, v in where.items())]
 
 
-def _network(pub, network_id) -> Network:  # type: ignore[no-untyped-def]
+def _network(pub, network_id) -> Network:
     with Session(get_engine(pub)) as s:
-        return s.get(Network, network_id)
+        network = s.get(Network, network_id)
+    assert network is not None
+    return network
 
 
 # -- the dashboard -------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(relea
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/vendor/htmx.min.js" defer>']
 
 
-def _stored_name(pub, area: str) -> str:  # type: ignore[no-untyped-def]
+def _stored_name(pub, area: str) -> str:
     [(name,)] = table_rows(pub, "SELECT name FROM publication_areas WHERE area = :a", a=area)
     return name
 
@@ -535,7 +537,7 @@ def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pu
     )
 
 
-def _organisers(pub) -> list[Organiser]:  # type: ignore[no-untyped-def]
+def _organisers(pub) -> list[Organiser]:
     with Session(get_engine(pub)) as s:
         return list(s.exec(select(Organiser)))
 

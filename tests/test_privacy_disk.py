@@ -35,14 +35,14 @@ NOTE_CANARY = b"zq-sealed-note-canary-7f3a9c"
 
 
 @pytest.fixture
-def app(settings):  # type: ignore[no-untyped-def]
+def app(settings):
     """The app with the rate limits off: the order test sends 120 reports in a row."""
     from server.app import create_app
 
     return create_app(settings.model_copy(update={"rate_limit_per_link": 0, "burst_limit": 0}))
 
 
-def submit_in_known_order(live_server, token: str, today: date) -> list[tuple]:  # type: ignore[no-untyped-def]
+def submit_in_known_order(live_server, token: str, today: date) -> list[tuple]:
     """Send REPORTS distinct reports; return their (day, band, setting) in arrival order."""
     combos = [(d, b, s) for d in range(30) for b in BANDS for s in SETTINGS]
     arrivals = random.Random(8).sample(combos, REPORTS)  # noqa: S311  (a test order, not a secret)
@@ -54,7 +54,7 @@ def submit_in_known_order(live_server, token: str, today: date) -> list[tuple]: 
     return [((today - timedelta(days=d)).isoformat(), b, s) for d, b, s in arrivals]
 
 
-def ids_in_arrival_order(settings, arrivals: list[tuple]) -> list[str]:  # type: ignore[no-untyped-def]
+def ids_in_arrival_order(settings, arrivals: list[tuple]) -> list[str]:
     rows = table_rows(settings, "SELECT id, occurred_on, time_of_day, setting FROM reports")
     by_facts = {(str(r.occurred_on), r.time_of_day, r.setting): r.id for r in rows}
     return [str(by_facts[facts]) for facts in arrivals]
@@ -78,7 +78,7 @@ def sqlite_order(database: bytes, wal: bytes, signatures: list[bytes]) -> dict[s
     return result
 
 
-def postgresql_order(settings, ids: list[str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def postgresql_order(settings, ids: list[str]) -> dict[str, object]:
     rows = table_rows(
         settings, "SELECT id::text AS id, ctid::text AS ctid, xmin::text AS x FROM reports"
     )
@@ -140,7 +140,7 @@ def test_P2_arrival_order_is_not_recoverable_after_housekeeping(
     assert "re-mixed" in out
 
 
-def raw_pages(settings, table: str) -> bytes:  # type: ignore[no-untyped-def]
+def raw_pages(settings, table: str) -> bytes:
     """Every block of a PostgreSQL table as stored, dead tuples included (pageinspect)."""
     with get_engine(settings).begin() as conn:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
@@ -157,7 +157,7 @@ def raw_pages(settings, table: str) -> bytes:  # type: ignore[no-untyped-def]
         )
 
 
-def stored_bytes(settings) -> bytes:  # type: ignore[no-untyped-def]
+def stored_bytes(settings) -> bytes:
     if PG_URL:
         return raw_pages(settings, "reports")
     path = settings.resolved_database_url.removeprefix("sqlite:///")
@@ -244,7 +244,7 @@ def test_scheduler_remixes_every_window_and_once_after_start(settings):
 
     runs: list[int] = []
 
-    def job(*, settings) -> None:  # type: ignore[no-untyped-def]
+    def job(*, settings) -> None:
         runs.append(1)
 
     scheduler = Scheduler(settings, window_jobs=[job])

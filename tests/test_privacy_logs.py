@@ -33,7 +33,7 @@ PARAMETER_CANARY = "zq-parameter-canary-51"
 LEAKS = ("Traceback", "[SQL", "[parameters", "INSERT INTO", "reporting_centre", "11+")
 
 
-def break_reports_table(settings) -> None:  # type: ignore[no-untyped-def]
+def break_reports_table(settings) -> None:
     with get_engine(settings).begin() as conn:
         conn.execute(text("ALTER TABLE reports RENAME TO reports_aside"))
 
@@ -54,7 +54,7 @@ def assert_clean(logs: str, *canaries: str) -> None:
         assert leak not in logs, f"{leak!r} reached a log"
 
 
-def stored_cell(settings) -> str:  # type: ignore[no-untyped-def]
+def stored_cell(settings) -> str:
     return table_rows(settings, "SELECT cell FROM reports")[0].cell
 
 
@@ -82,7 +82,7 @@ def test_P1_database_errors_never_quote_parameters(settings):
     assert PARAMETER_CANARY not in str(failure.value)
 
 
-def serve(settings, stderr: Path) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg, no-untyped-def]
+def serve(settings, stderr: Path) -> tuple[subprocess.Popen, str]:
     """`raidwatch serve` in a subprocess, its stderr into a file."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603  (our own command line)
@@ -104,7 +104,7 @@ def serve(settings, stderr: Path) -> tuple[subprocess.Popen, str]:  # type: igno
     raise AssertionError("the server did not start")
 
 
-def stop_gracefully(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def stop_gracefully(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     # uvicorn shuts down (lifespan included), then re-raises the signal it caught.
     assert process.wait(60) in (0, -signal.SIGTERM)

@@ -126,7 +126,7 @@ def test_a_members_oversized_form_is_the_calm_form_page(live_server, network, se
 
 
 @pytest.fixture
-def admin(session):  # type: ignore[no-untyped-def]
+def admin(session):
     return add_organiser(session, "root-admin", is_admin=True)
 
 
@@ -211,7 +211,7 @@ def test_a_405_says_what_is_allowed(live_server, clients, admin):
 
 
 @contextmanager
-def serving(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def serving(settings) -> Iterator[str]:
     """The app on its own uvicorn, with `raidwatch serve`'s options for these settings."""
     from server.app import create_app
 
@@ -307,6 +307,6 @@ def test_throttle_keys_are_capped_and_hashed():
     huge = "a" * 900_000
     throttle.attempt(username=huge, address="198.51.100.7")
     throttle.attempt(username=" Alice ", address="198.51.100.7")
-    keys = list(throttle._limiter.storage.storage)  # type: ignore[attr-defined]
+    keys = list(throttle._limiter.storage.storage)
     assert keys and all(len(key) < 200 for key in keys), [len(k) for k in keys]
     assert not any("alice" in key or "198.51.100.7" in key for key in keys)

@@ -92,7 +92,7 @@ async def create_report(
     gazetteer: GazetteerDep,
     limits: LimitsDep,
     sender: SenderDep,
-):
+) -> JSONResponse:
     """Submit a report with `Authorization: Bearer <member token>`."""
     network = None
     token = credentials.credentials.strip() if credentials else ""

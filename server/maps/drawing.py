@@ -12,6 +12,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from shapely.geometry.base import BaseGeometry
+
 from server.config import Settings
 from server.db import get_engine
 from server.maps.outline import land_outline
@@ -29,7 +31,7 @@ def map_file(*, settings: Settings, name: str) -> Path | None:
 
 
 @lru_cache(maxsize=4)
-def _land(gazetteer: Gazetteer):
+def _land(gazetteer: Gazetteer) -> BaseGeometry:
     return land_outline(gazetteer.res6_postcode_counts())
 
 

@@ -115,9 +115,9 @@ def _form(
     *,
     network: Network,
     settings: Settings,
-    values=None,
-    errors=None,
-    place_choices=(),
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    place_choices: tuple[Place, ...] = (),
     choices_legend: str = "",
     refusal: list[str] | None = None,
     status_code: int = 200,
@@ -154,7 +154,9 @@ def _form(
 
 
 @router.get("/r/{token}")
-def report_form(token: str, request: Request, session: SessionDep, settings: SettingsDep):
+def report_form(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
@@ -171,7 +173,7 @@ async def submit_report(
     gazetteer: GazetteerDep,
     limits: LimitsDep,
     sender: SenderDep,
-):
+) -> Response:
     """Accept a report from the member form."""
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:
@@ -335,7 +337,7 @@ def _wait_lines(seconds: int, *, sender: bool) -> list[str]:
 
 
 @router.get("/r/{token}/received")
-def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep):
+def receipt(token: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The receipt page: what was kept and what was not."""
     network = network_for_token(session=session, token=token, key=settings.key())
     if network is None:

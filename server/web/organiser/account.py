@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import segno
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
+from server.config import Settings
 from server.deps import SenderDep, SessionDep, SettingsDep
 from server.organising import audit, enrolment, logins
 from server.organising import second_factor as factor
@@ -19,7 +21,9 @@ from server.web.organiser.pages import page
 router = APIRouter(prefix="/organise/account", include_in_schema=False)
 
 
-def _account_page(request: Request, active: Active, session, message: str = "", status=200):
+def _account_page(
+    request: Request, active: Active, session: Session, message: str = "", status: int = 200
+) -> Response:
     return page(
         request,
         "organiser/account.html",
@@ -32,7 +36,9 @@ def _account_page(request: Request, active: Active, session, message: str = "", 
 
 
 @router.get("")
-def account(request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""):
+def account(
+    request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""
+) -> Response:
     """Your account: password and second factor."""
     return _account_page(request, active, session, message)
 
@@ -47,7 +53,7 @@ def change_password(
     current: str = Form(""),
     new: str = Form(""),
     again: str = Form(""),
-):
+) -> Response:
     """Change your password; your other sessions end."""
     throttle = request.app.state.login_throttle
     me = active.organiser
@@ -92,7 +98,7 @@ def change_password(
 @router.get("/second-factor")
 def second_factor(
     request: Request, active: CurrentOrganiser, session: SessionDep, settings: SettingsDep
-):
+) -> Response:
     """Enrol an authenticator app: scan the code (or type the key), then confirm."""
     if enrolment.enrolled(active.organiser):
         return RedirectResponse("/organise/account", status_code=303)
@@ -100,8 +106,13 @@ def second_factor(
 
 
 def _enrol_page(
-    request, active: Active, settings, error: str = "", status: int = 200, again: str = ""
-):
+    request: Request,
+    active: Active,
+    settings: Settings,
+    error: str = "",
+    status: int = 200,
+    again: str = "",
+) -> Response:
     secret, offered = enrolment.offer(organiser=active.organiser, key=settings.key(), again=again)
     uri = factor.provisioning_uri(secret, username=active.organiser.username)
     qr = segno.make(uri, error="m")
@@ -127,7 +138,7 @@ def confirm_second_factor(
     settings: SettingsDep,
     code: str = Form(""),
     offered: str = Form(""),
-):
+) -> Response:
     """Confirm the authenticator app with one code; show the recovery codes once."""
     if enrolment.enrolled(active.organiser):
         return RedirectResponse("/organise/account", status_code=303)
@@ -153,7 +164,7 @@ def renew_recovery_codes(
     session: SessionDep,
     settings: SettingsDep,
     code: str = Form(""),
-):
+) -> Response:
     """Replace your recovery codes (the old ones stop working); needs a code from your app."""
     me = active.organiser
     secret = factor.open_secret(me.totp_secret or "", key=settings.key())

@@ -39,7 +39,7 @@ def dashboard(
     session: SessionDep,
     settings: SettingsDep,
     window: int = 4,
-):
+) -> Response:
     """The dashboard: map, trends, top areas, schedule."""
     window = _window(window)
     view = load_view(conn=session.connection(), window=window, k=settings.k)
@@ -105,7 +105,7 @@ def export(
     session: SessionDep,
     settings: SettingsDep,
     window: int = 4,
-):
+) -> Response:
     """The view as CSV or GeoJSON, identical to `raidwatch export`."""
     window = _window(window)
     view = load_view(conn=session.connection(), window=window, k=settings.k)

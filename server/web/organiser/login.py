@@ -102,7 +102,7 @@ def _token_is_this_browsers(request: Request, settings: Settings, token: str) ->
 
 
 @router.get("/login")
-def login_form(request: Request, settings: SettingsDep):
+def login_form(request: Request, settings: SettingsDep) -> Response:
     """The organiser login page."""
     return _login_page(request, settings)
 
@@ -117,7 +117,7 @@ def login(
     password: str = Form(""),
     code: str = Form(""),
     login_token: str = Form(""),
-):
+) -> Response:
     """Check a username, password and second factor; start a session."""
     if not _token_is_this_browsers(request, settings, login_token):
         return _login_page(request, settings, EXPIRED, username, 400)
@@ -176,7 +176,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep):
+def logout(
+    request: Request, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+) -> Response:
     """End this session."""
     logins.end(session=session, raw=request.cookies.get(cookie_name(request, settings), ""))
     audit.record(
@@ -190,7 +192,7 @@ def logout(request: Request, active: CheckedOrganiser, session: SessionDep, sett
 @router.post("/logout-everywhere")
 def logout_everywhere(
     request: Request, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
-):
+) -> Response:
     """End every session of this organiser, on every device."""
     count = logins.end_all(session=session, organiser=active.organiser)
     audit.record(

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from server.deps import GazetteerDep, SessionDep, SettingsDep
 from server.intake.sealing import BadKey, key_fingerprint
@@ -48,7 +48,9 @@ def _require_admin(active: Active) -> None:
 
 
 @router.get("/networks")
-def networks(request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""):
+def networks(
+    request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""
+) -> Response:
     """Your networks: member links, note keys, counting rule."""
     return page(
         request,
@@ -73,7 +75,7 @@ def rotate(
     session: SessionDep,
     settings: SettingsDep,
     confirm: str = Form(""),
-):
+) -> Response:
     """Replace the member link; the new one is shown once."""
     network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
     if network is None:
@@ -101,7 +103,7 @@ def set_key(
     session: SessionDep,
     settings: SettingsDep,
     public_key: str = Form(""),
-):
+) -> Response:
     """Admins: set (or clear, when empty) the public key that seals notes."""
     if not may_set_note_key(active.organiser):
         raise HTTPException(403, "Only an admin can change a note key.")
@@ -128,7 +130,7 @@ def set_rule(
     session: SessionDep,
     settings: SettingsDep,
     counting_rule: str = Form(""),
-):
+) -> Response:
     """Choose which incidents count for this network."""
     network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
     if network is None:
@@ -153,7 +155,7 @@ def set_emergency(
     session: SessionDep,
     settings: SettingsDep,
     emergency_text: str = Form(""),
-):
+) -> RedirectResponse:
     """Set what the member form says to do in an emergency (empty: the default text)."""
     network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
     if network is None:
@@ -182,7 +184,7 @@ def set_area(
     settings: SettingsDep,
     gazetteer: GazetteerDep,
     home_area: str = Form(""),
-):
+) -> Response:
     """Set the home area that ranks places of the same name for this network's members."""
     network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
     if network is None:
@@ -206,7 +208,9 @@ def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
 
 
 @router.get("/organisers")
-def organisers(request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""):
+def organisers(
+    request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""
+) -> Response:
     """Admins: organiser accounts."""
     _require_admin(active)
     return page(
@@ -223,7 +227,7 @@ def organisers(request: Request, active: CurrentOrganiser, session: SessionDep, 
 @router.post("/organisers")
 async def add_organiser(
     request: Request, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
-):
+) -> Response:
     """Admins: create an organiser."""
     _require_admin(active)
     form = await request.form()
@@ -246,7 +250,7 @@ async def add_organiser(
 @router.post("/organisers/{organiser_id}/active")
 def toggle_organiser(
     organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
-):
+) -> Response:
     """Admins: disable (and log out everywhere) or re-enable an organiser."""
     _require_admin(active)
     person = organiser_by_id(session=session, organiser_id=organiser_id)
@@ -271,7 +275,7 @@ def toggle_organiser(
 @router.post("/organisers/{organiser_id}/second-factor")
 def reset_second_factor(
     organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
-):
+) -> Response:
     """Admins: reset a lost second factor (the organiser sets it up again; sessions end)."""
     _require_admin(active)
     person = organiser_by_id(session=session, organiser_id=organiser_id)
@@ -287,7 +291,7 @@ def reset_second_factor(
 
 
 @router.get("/audit")
-def audit_log(request: Request, active: CurrentOrganiser, session: SessionDep):
+def audit_log(request: Request, active: CurrentOrganiser, session: SessionDep) -> Response:
     """Admins: the audit log."""
     _require_admin(active)
     return page(
