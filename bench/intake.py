@@ -22,11 +22,11 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.app import create_app  # noqa: E402
-from server.config import Settings  # noqa: E402
-from server.db import migrate, session_scope  # noqa: E402
-from server.logs import UVICORN_LOG_CONFIG  # noqa: E402
-from server.networks.links import create_network  # noqa: E402
+from server.app import create_app
+from server.config import Settings
+from server.db import migrate, session_scope
+from server.logs import UVICORN_LOG_CONFIG
+from server.networks.links import create_network
 
 PLACES = ["E8", "M14 5AA", "Hackney", "LS6", "B11 1AA", "Cardiff", "G42", "BT7"]
 

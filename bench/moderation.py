@@ -24,13 +24,13 @@ from sqlmodel import Session, col, delete
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.app import create_app  # noqa: E402
-from server.config import get_settings  # noqa: E402
-from server.db import get_engine  # noqa: E402
-from server.logs import UVICORN_LOG_CONFIG  # noqa: E402
-from server.models import Organiser, OrganiserSession  # noqa: E402
-from server.organising import logins  # noqa: E402
-from server.organising.second_factor import seal_secret  # noqa: E402
+from server.app import create_app
+from server.config import get_settings
+from server.db import get_engine
+from server.logs import UVICORN_LOG_CONFIG
+from server.models import Organiser, OrganiserSession
+from server.organising import logins
+from server.organising.second_factor import seal_secret
 
 COUNT_NODES = """() => {
   let nodes = 0;

@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH
 
-from server.places.gazetteer import Gazetteer  # noqa: E402
-from server.places.tables import normalise_name  # noqa: E402
+from server.places.gazetteer import Gazetteer
+from server.places.tables import normalise_name
 
 # city -> (home area an organiser there would set, [(name, right districts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {

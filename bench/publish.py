@@ -21,17 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bench.memory import PeakRSS  # noqa: E402
-from server.config import Settings  # noqa: E402
-from server.db import get_engine, migrate  # noqa: E402
-from server.demo.history import create_demo_networks, store  # noqa: E402
-from server.demo.synthetic import History  # noqa: E402
-from server.models import Report  # noqa: E402
-from server.publishing.release import Policy, release_week  # noqa: E402
-from server.publishing.series import ensure_series, load_gazetteer, plan_series  # noqa: E402
-from server.weeks import previous_weeks, week_end  # noqa: E402
+from bench.memory import PeakRSS
+from server.config import Settings
+from server.db import get_engine, migrate
+from server.demo.history import create_demo_networks, store
+from server.demo.synthetic import History
+from server.models import Report
+from server.publishing.release import Policy, release_week
+from server.publishing.series import ensure_series, load_gazetteer, plan_series
+from server.weeks import previous_weeks, week_end
 
 WEEK = "2026-W44"
 BATCH_VISITS = 20_000

@@ -33,20 +33,20 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from bench.memory import PeakRSS  # noqa: E402
-from server.config import Settings  # noqa: E402
-from server.db import get_engine, migrate  # noqa: E402
-from server.demo.history import create_demo_networks, store  # noqa: E402
-from server.demo.synthetic import History  # noqa: E402
-from server.models import PublishedCount, Release  # noqa: E402
-from server.publishing.counting import ELSEWHERE, week_counts  # noqa: E402
-from server.publishing.release import publish  # noqa: E402
-from server.publishing.series import load_gazetteer, plan_series  # noqa: E402
-from server.publishing.view_data import window_sigma  # noqa: E402
-from server.publishing.views import build_view  # noqa: E402
-from server.weeks import previous_weeks, week_end  # noqa: E402
+from bench.memory import PeakRSS
+from server.config import Settings
+from server.db import get_engine, migrate
+from server.demo.history import create_demo_networks, store
+from server.demo.synthetic import History
+from server.models import PublishedCount, Release
+from server.publishing.counting import ELSEWHERE, week_counts
+from server.publishing.release import publish
+from server.publishing.series import load_gazetteer, plan_series
+from server.publishing.view_data import window_sigma
+from server.publishing.views import build_view
+from server.weeks import previous_weeks, week_end
 
 SETTINGS = ((1.0, 10, 2000), (0.5, 10, 2000), (1.0, 10, 5000))  # (ε, k, P)
 LAST_WEEK = "2026-W44"

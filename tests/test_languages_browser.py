@@ -45,7 +45,7 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
-def _phone(chromium, code: str, *, javascript: bool = False):  # type: ignore[no-untyped-def]
+def _phone(chromium, code: str, *, javascript: bool = False):
     """A phone whose browser asks for `code` first (as its Accept-Language)."""
     context = chromium.new_context(
         viewport=PHONE,
@@ -56,11 +56,11 @@ def _phone(chromium, code: str, *, javascript: bool = False):  # type: ignore[no
     return context, context.new_page()
 
 
-def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
+def _no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def _answer_the_rest(page) -> None:  # type: ignore[no-untyped-def]
+def _answer_the_rest(page) -> None:
     page.check("input[name=day][value='1']")
     for field, value in (
         ("time_of_day", "evening"),
@@ -218,7 +218,7 @@ def _catalog_characters(locale: str) -> set[str]:
     with po.open("rb") as source:
         catalog = read_po(source)
     text = "".join(
-        m.string if isinstance(m.string, str) else "".join(m.string) for m in catalog if m.id
+        m.string if isinstance(m.string, str) else "".join(m.string or ()) for m in catalog if m.id
     )
     return set(text)
 

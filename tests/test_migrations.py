@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import server.models  # noqa: F401
+import server.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from server.db import alembic_config, get_engine
 
 

@@ -108,7 +108,7 @@ def world(session: Session, pub) -> World:
 def _set_expiry(settings, **values: int) -> None:
     assignments = ", ".join(f"{column} = :{column}" for column in values)
     with get_engine(settings).begin() as conn:
-        conn.execute(text(f"UPDATE organiser_sessions SET {assignments}"), values)  # noqa: S608
+        conn.execute(text(f"UPDATE organiser_sessions SET {assignments}"), values)
 
 
 def _session_rows(settings) -> list[OrganiserSession]:

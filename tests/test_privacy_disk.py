@@ -45,7 +45,7 @@ def app(settings):
 def submit_in_known_order(live_server, token: str, today: date) -> list[tuple]:
     """Send REPORTS distinct reports; return their (day, band, setting) in arrival order."""
     combos = [(d, b, s) for d in range(30) for b in BANDS for s in SETTINGS]
-    arrivals = random.Random(8).sample(combos, REPORTS)  # noqa: S311  (a test order, not a secret)
+    arrivals = random.Random(8).sample(combos, REPORTS)
     with live_server.client(headers={"Authorization": f"Bearer {token}"}) as client:
         for days_back, band, setting in arrivals:
             day = (today - timedelta(days=days_back)).isoformat()

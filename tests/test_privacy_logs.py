@@ -85,7 +85,7 @@ def test_P1_database_errors_never_quote_parameters(settings):
 def serve(settings, stderr: Path) -> tuple[subprocess.Popen, str]:
     """`raidwatch serve` in a subprocess, its stderr into a file."""
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603  (our own command line)
+    process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
         env={**os.environ, **cli_env(settings)},
         stdout=subprocess.DEVNULL,

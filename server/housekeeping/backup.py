@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
-import subprocess  # noqa: S404  (pg_dump and pg_restore are the PostgreSQL tools for this)
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -112,7 +112,8 @@ def _pg_environment(engine: Engine) -> dict[str, str]:
 
 def _pg_dump(engine: Engine, sealed: IO[bytes], *, public_key: str) -> None:
     with tempfile.TemporaryFile() as errors:
-        dump = subprocess.Popen(  # noqa: S603  (fixed arguments, no shell)
+        dump = subprocess.Popen(
+            # The operator's PostgreSQL client tools, found on PATH like psql.
             ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"],  # noqa: S607
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -129,7 +130,7 @@ def _pg_restore(engine: Engine, sealed: IO[bytes], *, private_key: str) -> None:
     env = _pg_environment(engine)
     with tempfile.TemporaryFile() as errors:
         restore = subprocess.Popen(  # noqa: S603  (fixed arguments, no shell)
-            [  # noqa: S607
+            [  # noqa: S607  (pg_restore from PATH, as pg_dump above)
                 "pg_restore",
                 "--clean",
                 "--if-exists",

@@ -120,7 +120,7 @@ def lazy_gettext(message: str) -> LazyText:
     return LazyText(message)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name extraction looks for
+def N_(message: str) -> str:
     """Mark `message` for the catalogs but keep it English here; it is translated where it
     is shown (member templates call ``_()`` on it). For words that are also data, such as
     the report vocabulary's labels."""

@@ -56,7 +56,7 @@ class CrashGuard:
 
         try:
             await self.app(scope, receive, watch)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: log the type only
+        except Exception as exc:  # the last line of defence: log the type only
             log.error("unhandled %s", type(exc).__name__)
             if started:
                 return  # the response is half sent; the server closes the connection
