@@ -73,7 +73,19 @@ def test_the_stored_words_never_change_without_a_migration():
     stored = {name: list(choice.labels()) for name, choice in CHOICE_FIELDS.items()}
     assert stored == {
         "time_of_day": ["night", "morning", "afternoon", "evening", "unknown"],
-        "setting": ["home", "workplace", "street", "transport", "reporting_centre", "other"],
+        "setting": [
+            "home",
+            "workplace",
+            "shop",
+            "street",
+            "transport",
+            "health",
+            "school",
+            "council_office",
+            "bank",
+            "reporting_centre",
+            "other",
+        ],
         "officers": ["1-2", "3-5", "6-10", "11+", "unknown"],
         "vehicles": ["0", "1", "2-3", "4+", "unknown"],
         "detained": ["none_seen", "1", "2-5", "6+", "unknown"],

@@ -79,7 +79,9 @@ def test_a_refused_member_gets_the_form_back_with_every_answer_and_the_wait(
     assert minutes and (minutes.group(1) == "a" or 1 <= int(minutes.group(1)) <= 60)
     assert f'value="{mine["occurred_on"]}"' in page and 'value="Hackney"' in page
     for field in ("time_of_day", "setting", "officers", "vehicles", "detained", "source"):
-        assert re.search(rf'name="{field}" value="{re.escape(mine[field])}" checked', page), field
+        assert re.search(rf'name="{field}"[^>]* value="{re.escape(mine[field])}" checked', page), (
+            field
+        )
     assert 'name="form_token"' in page  # a fresh token: pressing Send again works later
     assert "<script" not in page.lower()
     assert _stored(session) == PER_LINK

@@ -142,6 +142,10 @@ def test_a_member_does_the_whole_flow_in_their_language(
     page.locator("input[name=place_choice]").first.check()
     _answer_the_rest(page)
     page.click("#send")
+    # The place as understood, in the language, before anything counts: then send.
+    assert page.locator("html").get_attribute("lang") == code
+    _no_sideways_scroll(page)
+    page.click("#send")
     assert re.search(rf"/r/{token}/received\?lang={code}$", page.url)
     assert page.locator("html").get_attribute("lang") == code
     assert page.locator("h1").inner_text() == said(code, "Thank you. Your report was received.")
@@ -263,6 +267,9 @@ def test_every_language_renders_without_missing_glyphs_and_passes_axe(
     page.locator("input[name=place_choice]").first.check()
     _answer_the_rest(page)
     page.check("input[name=source][value=saw_it]")
+    page.click("#send")
+    assert page.locator("html").get_attribute("lang") == language.code
+    problems["confirmation"] = axe_violations(page)  # the place as understood, to confirm
     page.click("#send")
     assert "/received" in page.url
     problems["receipt"] = axe_violations(page)
