@@ -30,10 +30,19 @@ from server.maps.csp import script_hashes
 from server.maps.drawing import NAMES
 from server.models import Network, Organiser, Report
 from server.networks.links import create_network
+from server.organising.second_factor import seal_secret
 from server.publishing.jobs import publish_and_draw
 from server.publishing.view_data import WINDOWS
+from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, add_incidents, add_organiser, add_report, storage_cell
-from tests.organisers import WRONG_MESSAGE, csrf_token, database_text, log_in, logged_in
+from tests.organisers import (
+    TOTP_SECRET,
+    WRONG_MESSAGE,
+    csrf_token,
+    database_text,
+    log_in,
+    logged_in,
+)
 from tests.synthetic import (
     DENSE,
     HACKNEY,
@@ -515,6 +524,13 @@ def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pu
     assert not frank.is_admin and frank.password_hash.startswith("$argon2id$")
     listing = alpha.root.get(url).text
     assert re.search(r"<td>frank</td><td>organiser</td><td>Network Alpha</td>", listing)
+    with Session(get_engine(pub)) as s:  # Frank enrols the test second factor
+        person = s.get(Organiser, frank.id)
+        assert person is not None
+        person.totp_secret = seal_secret(TOTP_SECRET, key=TEST_SECRET.encode())
+        person.totp_confirmed = True
+        s.add(person)
+        s.commit()
     frank_client = logged_in(clients(), "frank")
     assert "Network Alpha" in frank_client.get("/organise/networks").text
     assert frank_client.get(url).status_code == 403
