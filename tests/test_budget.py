@@ -103,7 +103,8 @@ def test_P4_no_page_map_or_export_claims_noise_that_is_not_there(pub, session, c
     geojson = client.get("/organise/export.geojson?window=1").json()
     drawn = client.get("/organise/map/window-1").text
     assert "No noise." in page and "(noisy)" not in page and "noise added" not in page
-    assert csv_text.startswith("# raidwatch export: exact incident counts (epsilon=0")
-    assert "noisy" not in csv_text and geojson["metadata"]["noise"] == "none"
+    meta = client.get("/organise/export.metadata.json?window=1").json()
+    assert meta["title"].startswith("raidwatch export: exact incident counts (epsilon=0")
+    assert "noisy" not in csv_text and geojson["metadata"]["noise"] == "none" == meta["noise"]
     assert "Exact counts of incidents: no noise was added" in drawn
     assert "Noisy counts" not in drawn

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import get_engine
 from server.demo.history import run_demo
 from server.models.tables import LEDGER
-from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
+from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson, to_metadata_json
 from server.publishing.release import Policy, publish, release_week
 from server.publishing.series import ensure_series, load_gazetteer, plan_series
 from tests.conftest import PG_URL
@@ -49,13 +49,13 @@ def test_P4_exports_show_only_areas_passing_the_floor_and_nothing_per_report(dem
         floor = max(view.threshold, demo.k)
         assert view.rows and all(row.count >= floor for row in view.rows)
         text = to_csv(view)
-        body = [line for line in text.splitlines() if not line.startswith("#")]
-        rows = list(csv.DictReader(io.StringIO("\n".join(body))))
+        rows = list(csv.DictReader(io.StringIO(text)))
         assert tuple(rows[0]) == CSV_COLUMNS
         assert all(int(row["count"]) >= floor for row in rows)
         geo = to_geojson(view)
         assert all(f["properties"]["count"] >= floor for f in json.loads(geo)["features"])
-        for export in (text, geo):
+        meta = to_metadata_json(view)
+        for export in (text, geo, meta):
             assert not cells & set(re.findall(r"[0-9a-f]{15}", export))  # no storage cell
             assert not any(day in export for day in days)  # weeks only, never a day
 

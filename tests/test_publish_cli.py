@@ -52,11 +52,11 @@ def test_export_csv_and_geojson(cli, pub, session):
     add_incidents(session, make_network(session), day=MONDAY, count=4)
     cli("publish", "--as-of", DUE)
     code, out, _ = cli("export", "--window", "1")
-    assert code == 0 and out.startswith("# raidwatch export")
-    lines = [line for line in out.splitlines() if not line.startswith("#")]
-    [row] = list(csv.DictReader(io.StringIO("\n".join(lines))))
-    assert row["count"] == "4" and row["kind"] == "area" and row["name"]
-    assert "k=3" in out and "window_weeks=1" in out and "epsilon=0.0" in out
+    assert code == 0 and out.startswith("name,kind,count,")
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert row["count"] == "4" and row["kind"] in {"area", "pooled area"} and row["name"]
+    meta = json.loads(cli("export", "--window", "1", "--format", "metadata")[1])
+    assert (meta["k"], meta["window_weeks"], meta["epsilon"]) == (3, 1, 0.0)
     geo = json.loads(cli("export", "--format", "geojson", "--window", "12")[1])
     assert geo["metadata"]["window_weeks"] == 12 and len(geo["metadata"]["weeks_covered"]) == 12
     assert [f["properties"]["count"] for f in geo["features"]] == [4]
@@ -91,12 +91,8 @@ def test_areas_import_and_export_by_named_area(cli, pub, session, tmp_path):
     cli("publish", "--as-of", DUE)
     code, out, _ = cli("export", "--named-areas", "--window", "1")
     assert code == 0
-    rows = list(
-        csv.DictReader(
-            io.StringIO("\n".join(line for line in out.splitlines() if not line.startswith("#")))
-        )
-    )
-    assert [(r["code"], r["count"]) for r in rows] == [("L1", "4")]
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["code"], r["count"], r["layer"]) for r in rows] == [("L1", "4", "boroughs")]
     assert cli("export", "--named-areas", "wards")[0] == 2
 
 

@@ -3,14 +3,15 @@ window, pooling into regions, the national total, and the exports."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
-from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson
+from server.publishing.exports import CSV_COLUMNS, to_csv, to_geojson, to_metadata_json
 from server.publishing.noise import noise_sd, tail_threshold
 from server.publishing.views import AREA_SHARE, FALSE_ROWS
 from server.weeks import previous_weeks
@@ -112,38 +113,35 @@ def test_no_view_before_any_release(pub):
         view_of(pub, window=3)
 
 
-def test_exports_state_the_policy_and_list_only_shown_rows(pub):
+def test_exports_state_the_policy_and_list_only_shown_rows(pub, tmp_path):
     series_id, plan = make_series(pub)
     a, b = area_of(pub, DENSE[0]), area_of(pub, DENSE[1])
     freeze(pub, series_id, LAST, {a: 14, b: 3}, areas=plan.partition.areas())
     view = view_of(pub, window=1)
     text = to_csv(view)
-    comments = [line for line in text.splitlines() if line.startswith("#")]
-    for needle in (
-        "epsilon=0.0",
-        "k=10",
-        f"min_postcodes={pub.min_postcodes}",
-        "delay_days=3",
-        "window_weeks=1",
-    ):
-        assert needle in comments[1]
-    assert "national_total=17" in comments[-1] and "hidden_areas=" in comments[-1]
-    rows = list(
-        csv.DictReader(
-            io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))
-        )
-    )
-    assert tuple(rows[0]) == CSV_COLUMNS
-    assert [(r["kind"], r["area"], r["count"]) for r in rows] == [("area", a, "14")]
+    assert not any(line.startswith("#") for line in text.splitlines())
+    # Opens cleanly with default options: one header row, then one row per shown area.
+    table = pd.read_csv(io.StringIO(text))
+    assert tuple(table.columns) == CSV_COLUMNS
+    assert table[["kind", "area_id", "count"]].values.tolist() == [["area", a, 14]]
+    meta = json.loads(to_metadata_json(view))
+    assert (meta["epsilon"], meta["k"], meta["min_postcodes"]) == (0.0, 10, pub.min_postcodes)
+    assert (meta["delay_days"], meta["window_weeks"], meta["national_total"]) == (3, 1, 17)
+    assert meta["hidden_areas"] >= 0 and set(meta["columns"]) == set(CSV_COLUMNS)
+    assert meta["files"]["csv"] == f"raidwatch-{LAST}-1w.csv"
     geo = json.loads(to_geojson(view))
-    assert geo["metadata"]["k"] == 10 and geo["metadata"]["window_weeks"] == 1
+    assert geo["metadata"] == meta
     [feature] = geo["features"]
     assert feature["geometry"]["type"] == "Polygon"
     assert feature["properties"] | {} == {
         "kind": "area",
-        "area": a,
-        "name": rows[0]["name"],
+        "area_id": a,
+        "name": table["name"][0],
         "count": 14,
-        "km2": float(rows[0]["km2"]),
-        "pooled_areas": 1,
+        "km2": float(table["km2"][0]),
+        "areas_merged": 1,
     }
+    path = tmp_path / "view.geojson"
+    path.write_text(to_geojson(view))
+    frame = gpd.read_file(path)
+    assert frame[["name", "count", "area_id"]].values.tolist() == [[table["name"][0], 14, a]]

@@ -74,7 +74,7 @@ def releases_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from server.publishing.exports import to_csv, to_geojson
+    from server.publishing.exports import to_csv, to_geojson, to_metadata_json
     from server.publishing.view_data import load_view
 
     settings = ready()
@@ -84,7 +84,8 @@ def export_command(args: argparse.Namespace) -> int:
             return fail("no releases yet: run `raidwatch publish` once a week is due")
         if args.named_areas is not None:
             return _export_named(conn, args, view)
-    sys.stdout.write(to_geojson(view) if args.format == "geojson" else to_csv(view))
+    write = {"csv": to_csv, "geojson": to_geojson, "metadata": to_metadata_json}[args.format]
+    sys.stdout.write(write(view))
     return 0
 
 
@@ -182,7 +183,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=releases_command)
     p = sub.add_parser("export", help="the view ending at the latest release")
     p.add_argument("--window", type=int, choices=(1, 4, 12), default=4)
-    p.add_argument("--format", choices=("csv", "geojson"), default="csv")
+    p.add_argument("--format", choices=("csv", "geojson", "metadata"), default="csv")
     p.add_argument(
         "--named-areas",
         nargs="?",

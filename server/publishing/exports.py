@@ -1,9 +1,11 @@
-"""Exports of a view: CSV and GeoJSON, each stating the policy it was made under.
+"""Exports of a view: a plain CSV, a metadata sidecar and GeoJSON, stating the policy.
 
 Invariant: an export holds exactly the rows of a `WindowView` — areas and regions that
-passed the floor, with their noisy window sums — and never anything per report. The
-policy (ε, k, P, delay, window, weeks covered) heads the file and the national total and
-the number of hidden areas close it, so a reader knows what the numbers can and cannot say.
+passed the floor, with their noisy window sums — and never anything per report. The CSV
+is plain (one header row, then data: spreadsheets and `pandas.read_csv` open it as it
+is); the policy (ε, k, P, delay, window, weeks covered), the national total and the
+number of hidden areas go in the `…-metadata.json` sidecar and in the GeoJSON's top-level
+`metadata` member, so a reader knows what the numbers can and cannot say.
 """
 
 from __future__ import annotations
@@ -14,49 +16,75 @@ import json
 from collections.abc import Iterable
 
 from server.publishing.named_areas import NamedRow
-from server.publishing.view_data import WindowView
+from server.publishing.view_data import ViewRow, WindowView
 
-CSV_COLUMNS = ("kind", "area", "name", "count", "km2", "pooled_areas")
-_KIND = {
+# Human names first; the ids (H3 cells, or r5:/r4: pools) last, for joining only.
+CSV_COLUMNS = ("name", "kind", "count", "km2", "areas_merged", "area_id")
+KINDS = {
+    "area": "a publication area of one hexagon (about 36 km²), fixed in advance by population",
+    "pooled area": (
+        "a publication area fixed in advance: the thinly populated rest of a larger "
+        "hexagon, pooled until it holds enough postcodes (its name reads 'rest of …')"
+    ),
+    "region": (
+        "a merged region: publication areas whose counts were each below the floor in this "
+        "window, added up (named 'rest of …' when some of the region's areas are shown "
+        "on their own)"
+    ),
+}
+COLUMNS = {
+    "name": "the main postcode districts (and councils) of the area or region",
+    "kind": "area, pooled area or region: see 'kinds'",
+    "count": "incidents in the window (sum of the weekly releases; noisy unless noise is none)",
+    "km2": "size in square kilometres",
+    "areas_merged": "publication areas added up in this row (1 for an area)",
+    "area_id": "the area's id (an H3 cell, or r5:/r4: and the H3 cell of a pooled rest)",
+}
+_NOISE = {
     "all": "noisy incident counts",
     "some": "incident counts, noisy except for weeks released with epsilon=0 (no noise)",
     "none": "exact incident counts (epsilon=0: no noise added)",
 }
 
 
+def row_kind(row: ViewRow) -> str:
+    """What a row is: a merged region, a pooled rest area, or a one-hexagon area."""
+    if row.kind == "region":
+        return "region"
+    return "pooled area" if ":" in row.area else "area"
+
+
+def export_name(view: WindowView, suffix: str) -> str:
+    """The download's file name, e.g. raidwatch-2026-W10-4w.csv or …-metadata.json."""
+    return f"raidwatch-{view.last_week}-{view.window}w{suffix}"
+
+
 def to_csv(view: WindowView) -> str:
-    meta = view.metadata()
     out = io.StringIO()
-    out.write(
-        f"# raidwatch export: {_KIND[view.noise]}, sum of the weekly releases "
-        f"{view.first_week}..{view.last_week}\n"
-    )
-    out.write(
-        "# "
-        + "; ".join(
-            f"{key}={_text(meta[key])}"
-            for key in (
-                "window_weeks",
-                "weeks_covered",
-                "epsilon",
-                "k",
-                "min_postcodes",
-                "delay_days",
-                "threshold",
-            )
-        )
-        + "\n"
-    )
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in view.rows:
-        writer.writerow([row.kind, row.area, row.name, row.count, row.km2, row.pooled_areas])
-    out.write(
-        f"# national_total={view.national_total}; hidden_areas={view.hidden_areas} "
-        f"(below the floor, counted in the national total only); "
-        f"late_incidents={_text(view.late_incidents)}\n"
-    )
+        writer.writerow(
+            [row.name, row_kind(row), row.count, row.km2, row.pooled_areas, row.area]
+        )
     return out.getvalue()
+
+
+def metadata(view: WindowView) -> dict[str, object]:
+    """The policy and totals of a view, with what each column and kind means."""
+    return {
+        "title": f"raidwatch export: {_NOISE[view.noise]}, sum of the weekly releases "
+        f"{view.first_week} to {view.last_week}",
+        "files": {"csv": export_name(view, ".csv"), "geojson": export_name(view, ".geojson")},
+        **view.metadata(),
+        "hidden_areas_note": "areas below the floor, counted in the national total only",
+        "columns": COLUMNS,
+        "kinds": KINDS,
+    }
+
+
+def to_metadata_json(view: WindowView) -> str:
+    return json.dumps(metadata(view), ensure_ascii=False, indent=2) + "\n"
 
 
 def to_geojson(view: WindowView) -> str:
@@ -65,52 +93,36 @@ def to_geojson(view: WindowView) -> str:
             "type": "Feature",
             "geometry": json.loads(row.geometry),
             "properties": {
-                "kind": row.kind,
-                "area": row.area,
                 "name": row.name,
+                "kind": row_kind(row),
                 "count": row.count,
                 "km2": row.km2,
-                "pooled_areas": row.pooled_areas,
+                "areas_merged": row.pooled_areas,
+                "area_id": row.area,
             },
         }
         for row in view.rows
     ]
-    collection = {"type": "FeatureCollection", "metadata": view.metadata(), "features": features}
+    collection = {"type": "FeatureCollection", "metadata": metadata(view), "features": features}
     return json.dumps(collection, ensure_ascii=False) + "\n"  # a text file, like the CSV
 
 
 def to_named_csv(view: WindowView, *, layer: str, rows: Iterable[NamedRow]) -> str:
-    """The view read per operator area, saying which areas straddle two of them."""
-    meta = view.metadata()
+    """The view read per operator area, saying which areas straddle two of them. Plain CSV
+    like `to_csv`; the policy is in the view's metadata (`raidwatch export --format
+    metadata`)."""
     out = io.StringIO()
-    out.write(
-        f"# raidwatch export by named area ({layer}): sums of the shown areas and regions "
-        f"lying mostly inside each; {view.first_week}..{view.last_week}; "
-        f"epsilon={meta['epsilon']}; k={view.k}; min_postcodes={view.min_postcodes}; "
-        f"delay_days={view.delay_days}; window_weeks={view.window}\n"
-    )
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "name", "count", "areas", "straddles"])
+    writer.writerow(["name", "code", "count", "area_ids", "straddles", "layer"])
     for row in rows:
         writer.writerow(
             [
-                row.code,
                 row.name,
+                row.code,
                 "" if row.count is None else row.count,
                 " ".join(row.areas),
                 "; ".join(row.straddles),
+                layer,
             ]
         )
-    out.write(
-        f"# an empty count means no shown area lies mostly inside; "
-        f"hidden_areas={view.hidden_areas}; national_total={view.national_total}\n"
-    )
     return out.getvalue()
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return "not published"
-    if isinstance(value, list):
-        return ",".join(str(item) for item in value) or "none"
-    return str(value)

@@ -14,7 +14,7 @@ from server.maps.drawing import NAMES
 from server.maps.store import served_map
 from server.organising.accounts import visible_networks
 from server.organising.trends import trend_series
-from server.publishing.exports import to_csv, to_geojson
+from server.publishing.exports import export_name, to_csv, to_geojson, to_metadata_json
 from server.publishing.release import released_weeks
 from server.publishing.schedule import next_release
 from server.publishing.view_data import WINDOWS, load_view
@@ -117,20 +117,21 @@ def export(
     settings: SettingsDep,
     window: int = 4,
 ) -> Response:
-    """The view as CSV or GeoJSON, identical to `raidwatch export`."""
+    """The view as CSV, GeoJSON or its metadata (JSON), identical to `raidwatch export`."""
     window = _window(window)
+    formats = {
+        "csv": (to_csv, "text/csv; charset=utf-8", ".csv"),
+        "geojson": (to_geojson, "application/geo+json", ".geojson"),
+        "metadata.json": (to_metadata_json, "application/json", "-metadata.json"),
+    }
+    if fmt not in formats:
+        raise HTTPException(404)
     view = load_view(conn=session.connection(), window=window, k=settings.k)
     if view is None:
         raise HTTPException(404, "Nothing released yet.")
-    if fmt == "csv":
-        body, media = to_csv(view), "text/csv; charset=utf-8"
-    elif fmt == "geojson":
-        body, media = to_geojson(view), "application/geo+json"
-    else:
-        raise HTTPException(404)
-    filename = f"raidwatch-{view.last_week}-{window}w.{fmt}"
+    write, media, suffix = formats[fmt]
     return Response(
-        body,
+        write(view),
         media_type=media,
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
+        headers={"content-disposition": f'attachment; filename="{export_name(view, suffix)}"'},
     )
