@@ -8,16 +8,16 @@ release, the audit log, and network and organiser management.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 import subprocess
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import unquote_plus
 
+import geopandas as gpd
 import httpx
+import pandas as pd
 import pytest
 import segno
 from sqlalchemy import inspect
@@ -30,6 +30,7 @@ from server.maps.drawing import NAMES
 from server.models import Network, Organiser, Report
 from server.networks.links import create_network
 from server.organising.second_factor import seal_secret
+from server.publishing.exports import CSV_COLUMNS
 from server.publishing.jobs import publish_and_draw
 from server.publishing.view_data import WINDOWS
 from tests.conftest import TEST_SECRET
@@ -204,7 +205,8 @@ def test_htmx_history_restore_gets_the_whole_page(released):
 # -- exports -------------------------------------------------------------------------------
 
 
-def test_exports_equal_the_cli_and_hold_only_the_views_rows(released, pub):
+def test_exports_equal_the_cli_and_hold_only_the_views_rows(released, pub, tmp_path):
+    formats = {"csv": "csv", "geojson": "geojson", "metadata": "metadata.json"}
     jobs = {
         (window, fmt): subprocess.Popen(
             [*RAIDWATCH, "export", "--window", str(window), "--format", fmt],
@@ -213,40 +215,40 @@ def test_exports_equal_the_cli_and_hold_only_the_views_rows(released, pub):
             env=cli_env(pub),
         )
         for window in WINDOWS
-        for fmt in ("csv", "geojson")
+        for fmt in formats
+        if fmt != "metadata" or window == 4
     }
     for (window, fmt), job in jobs.items():
-        out, err = job.communicate(timeout=300)  # six processes at once on a shared machine
+        out, err = job.communicate(timeout=300)  # seven processes at once on a shared machine
         assert job.returncode == 0, err
-        response = released.alice.get(f"/organise/export.{fmt}?window={window}")
+        response = released.alice.get(f"/organise/export.{formats[fmt]}?window={window}")
         assert response.status_code == 200
         assert response.content == out, f"window {window} {fmt} differs from the CLI"
+        suffix = "-metadata.json" if fmt == "metadata" else f".{fmt}"
         assert (
             response.headers["content-disposition"]
-            == f'attachment; filename="raidwatch-{WEEK}-{window}w.{fmt}"'
+            == f'attachment; filename="raidwatch-{WEEK}-{window}w{suffix}"'
         )
         view = view_of(pub, window=window)
-        shown = [(row.area, row.count) for row in view.rows]
-        assert shown == [(area_of(pub), 12)]
+        shown = [(row.name, row.area, row.count) for row in view.rows]
+        assert [(area, count) for _, area, count in shown] == [(area_of(pub), 12)]
         if fmt == "csv":
             assert response.headers["content-type"] == "text/csv; charset=utf-8"
-            rows = list(
-                csv.DictReader(
-                    io.StringIO(
-                        "\n".join(
-                            line for line in response.text.splitlines() if not line.startswith("#")
-                        )
-                    )
-                )
-            )
-            assert [(r["area"], int(r["count"])) for r in rows] == shown
-        else:
+            # Opens as it is: pandas' defaults read one header row and the data.
+            table = pd.read_csv(io.BytesIO(response.content))
+            assert list(table.columns) == list(CSV_COLUMNS)
+            assert table[["name", "area_id", "count"]].values.tolist() == [list(shown[0])]
+        elif fmt == "geojson":
             assert response.headers["content-type"] == "application/geo+json"
-            geo = json.loads(response.text)
-            assert [
-                (f["properties"]["area"], f["properties"]["count"]) for f in geo["features"]
-            ] == shown
-            assert geo["metadata"]["window_weeks"] == window
+            path = tmp_path / f"{window}.geojson"
+            path.write_bytes(response.content)
+            frame = gpd.read_file(path)
+            assert frame[["name", "area_id", "count"]].values.tolist() == [list(shown[0])]
+            assert json.loads(response.text)["metadata"]["window_weeks"] == window
+        else:
+            meta = response.json()
+            assert (meta["window_weeks"], meta["k"], meta["last_week"]) == (4, pub.k, WEEK)
+            assert meta["files"]["csv"] == f"raidwatch-{WEEK}-4w.csv"
         assert area_of(pub, QUIET) not in response.text  # below the floor: never exported
     assert released.alice.get("/organise/export.xlsx").status_code == 404
 
@@ -342,9 +344,8 @@ def test_a_duplicate_neither_counts_nor_corroborates(alpha, session, pub):
 
 def test_a_released_week_refuses_moderation_with_a_clear_message(released, pub):
     report = _reports(pub)[0]
-    response = _post(released.alice, f"/organise/reports/{report.id}/reject")
-    assert response.status_code == 303
-    page = released.alice.get(response.headers["location"])
+    page = _post(released.alice, f"/organise/reports/{report.id}/reject")
+    assert page.status_code == 422  # the reason on the page itself, never in a URL
     assert f"Week {WEEK} is already released and frozen; it cannot change." in page.text
     assert _reports(pub, id=report.id)[0].status == "pending"
     assert str(report.id) not in released.alice.get("/organise/reports").text  # frozen: unlisted
@@ -438,31 +439,67 @@ def test_rotating_the_member_link_shows_it_once_with_a_qr_code(alpha, live_serve
     member = httpx.Client(base_url=live_server.url)
     assert member.get(f"/r/{alpha.token}").status_code == 200
     unconfirmed = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate")
-    assert unconfirmed.status_code == 303 and "tick the box" in unquote_plus(
-        unconfirmed.headers["location"]
-    )
+    assert unconfirmed.status_code == 303
+    assert "tick the box" in alpha.alice.get(unconfirmed.headers["location"]).text
     assert member.get(f"/r/{alpha.token}").status_code == 200  # a misclick changes nothing
+    # POST rotates and redirects; the GET it leads to shows the new link once.
     response = _post(alpha.alice, f"/organise/networks/{alpha.network.id}/rotate", confirm="yes")
-    assert response.status_code == 200
-    link = re.search(r'class="link-once" value="([^"]+)"', response.text).group(1)
+    assert response.status_code == 303
+    where = response.headers["location"]
+    assert where == f"/organise/networks/{alpha.network.id}/new-link"
+    assert "/r/" not in where and alpha.token not in response.text
+    shown = alpha.alice.get(where)
+    assert shown.status_code == 200
+    link = re.search(r'class="link-once" value="([^"]+)"', shown.text).group(1)
     assert link.startswith(f"{live_server.url}/r/")
     new = link.rsplit("/", 1)[1]
-    assert "shown <strong>only once</strong>" in response.text
-    svg = re.search(r'<div class="qr">(<svg.*?</svg>)</div>', response.text, re.DOTALL).group(1)
-    assert svg == segno.make(link, error="m").svg_inline(scale=4, dark="#000", light="#fff")
-    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # no external refs
+    assert "shown <strong>only once</strong>" in shown.text
+    assert f"<code>{link}</code>" in shown.text  # as text too, for browsers without images
+    png = re.search(r'<img src="(data:image/png;base64,[^"]+)"', shown.text).group(1)
+    assert png == segno.make(link, error="m").png_data_uri(
+        scale=4, border=4, dark="#000", light="#fff"
+    )
     assert member.get(f"/r/{alpha.token}").status_code == 404  # the old link is dead
     assert member.get(f"/r/{new}").status_code == 200
+    # A reload shows nothing and rotates nothing: the link just made keeps working.
+    again = alpha.alice.get(where)
+    assert again.status_code == 200 and new not in again.text
+    assert "already shown" in again.text and "rotate again" in again.text
+    assert member.get(f"/r/{new}").status_code == 200
+    # Another organiser of the network cannot pick it up either.
+    assert new not in alpha.root.get(where).text
     assert new not in alpha.alice.get("/organise/networks").text  # never shown again
     assert new not in database_text(pub)  # only its keyed hash is kept (P8)
     member.close()
 
 
+def test_notices_are_fixed_texts_chosen_by_code(alpha):
+    page = alpha.alice.get("/organise/networks?message=Your+network+is+compromised").text
+    assert "compromised" not in page and 'class="notice"' not in page
+    page = alpha.alice.get(f"/organise/networks?message=key-on&about={alpha.network.id}").text
+    assert "Network Alpha: notes are now on." in page
+    # A name comes from the database by id, only for a network the organiser may see.
+    assert (
+        'class="notice"'
+        not in alpha.alice.get("/organise/networks?message=key-on&about=Attacker+text").text
+    )
+    assert (
+        "Your password was changed."
+        in alpha.alice.get("/organise/account?message=password-changed").text
+    )
+    assert "evil" not in alpha.alice.get("/organise/account?message=evil").text
+    assert 'role="status"' not in alpha.alice.get("/organise/reports?message=<b>x</b>").text
+    assert (
+        'role="status"'
+        not in alpha.alice.get("/organise/reports?message=incident-rejected&n=lots").text
+    )
+
+
 def test_note_key_bad_then_good_then_removed(alpha, live_server, pub):
     member = httpx.Client(base_url=live_server.url)
     url = f"/organise/networks/{alpha.network.id}/key"
-    page = alpha.root.get(_post(alpha.root, url, public_key="not a key").headers["location"])
-    assert "Network Alpha: A public key is 32 bytes" in page.text
+    page = _post(alpha.root, url, public_key="not a key")  # said on the page, not in a URL
+    assert page.status_code == 422 and "Network Alpha: A public key is 32 bytes" in page.text
     assert _network(pub, alpha.network.id).public_key is None
     assert 'name="note"' not in member.get(f"/r/{alpha.token}").text
     public, _ = new_keypair()
@@ -479,8 +516,8 @@ def test_note_key_bad_then_good_then_removed(alpha, live_server, pub):
 
 def test_counting_rule_change_persists(alpha, pub):
     url = f"/organise/networks/{alpha.network.id}/rule"
-    page = alpha.alice.get(_post(alpha.alice, url, counting_rule="bogus").headers["location"])
-    assert "Choose one of the counting rules." in page.text
+    page = _post(alpha.alice, url, counting_rule="bogus")
+    assert page.status_code == 422 and "Choose one of the counting rules." in page.text
     assert _network(pub, alpha.network.id).counting_rule == "all"
     _post(alpha.alice, url, counting_rule="confirmed_or_corroborated")
     assert _network(pub, alpha.network.id).counting_rule == "confirmed_or_corroborated"
@@ -509,8 +546,8 @@ def test_admin_creates_an_organiser_through_the_form_and_disables_them(alpha, pu
         ),
         ({"username": "alice", "password": PASSWORD, "role": "admin"}, "already exists"),
     ):
-        page = alpha.root.get(_post(alpha.root, url, **form).headers["location"])
-        assert message in page.text, message
+        page = _post(alpha.root, url, **form)
+        assert page.status_code == 422 and message in page.text, message
     assert "frank" not in {o.username for o in _organisers(pub)}
     response = _post(
         alpha.root,

@@ -26,6 +26,7 @@ from server.config import Settings
 from server.db import get_engine
 from server.locking import publisher_transaction
 from server.maps.outline import land_outline
+from server.maps.page import week_title
 from server.maps.render import render_map
 from server.maps.store import DrawnMaps, latest_release, maps_current, store_maps
 from server.places.gazetteer import Gazetteer
@@ -184,7 +185,7 @@ def draw_maps(
         pages["weekly"] = render_map(
             areas=weekly[0][1],
             title="Week by week",
-            subtitle=f"Week {weekly[0][0]}",
+            subtitle=week_title(weekly[0][0]),
             tile_url=settings.tile_url,
             weeks=weekly[1:],
             labels=labels,

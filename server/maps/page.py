@@ -8,11 +8,15 @@ strict Content-Security-Policy refuses), and the one script is rendered inline s
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 from html import escape
 
 from folium.elements import Element, MacroElement
 from folium.template import Template
+
+from server.weeks import week_start
 
 # ColorBrewer YlOrRd, light to dark: legible on a plain background and for most colour-blind
 # readers; the darkest class is still distinct from the near-black area outlines.
@@ -77,7 +81,8 @@ def panels(
     """Title box and one legend per switchable layer (the first one visible)."""
     head = (
         f'<div class="rw-panel rw-head"><h1>{escape(title)}</h1>'
-        f"<p>{escape(subtitle)}</p>{NOTHING_YET if empty else ''}</div>"
+        f'<p class="rw-sub" aria-live="polite">{escape(subtitle)}</p>'
+        f'<div class="rw-nothing"{"" if empty else " hidden"}>{NOTHING_YET}</div></div>'
     )
     boxes = []
     for i, (layer, rows) in enumerate(legends):
@@ -99,28 +104,53 @@ def panels(
 
 
 class LegendSwitch(MacroElement):
-    """Show the legend of the base layer (week) picked in the layer control.
+    """Show the legend, title and empty notice of the base layer (week) picked in the layer
+    control, so the title box always names the week on screen.
 
-    Legend i belongs to `layers[i]`; layers are matched by object, not by (HTML) name.
+    Legend i belongs to `layers[i]`, whose title box line is `subtitles[i]` and which is
+    empty when `empties[i]`; layers are matched by object, not by (HTML) name.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function (layers) {
+        (function (layers, subtitles, empties) {
             {{ this._parent.get_name() }}.on("baselayerchange", function (e) {
-                var picked = String(layers.indexOf(e.layer));
+                var i = layers.indexOf(e.layer), picked = String(i);
                 document.querySelectorAll(".rw-legend").forEach(function (box) {
                     box.hidden = box.dataset.layerIndex !== picked;
                 });
+                if (i < 0) { return; }
+                document.querySelector(".rw-head .rw-sub").textContent = subtitles[i];
+                document.querySelector(".rw-head .rw-nothing").hidden = !empties[i];
             });
-        })([{% for layer in this.layers %}{{ layer.get_name() }}, {% endfor %}]);
+        })([{% for layer in this.layers %}{{ layer.get_name() }}, {% endfor %}],
+           {{ this.subtitles }}, {{ this.empties }});
         {% endmacro %}
     """)
 
-    def __init__(self, layers: list[Element]) -> None:
+    def __init__(self, layers: list[Element], *, subtitles: list[str], empties: list[bool]) -> None:
         super().__init__()
         self._name = "LegendSwitch"
         self.layers = layers
+        # JSON with <, > and & escaped: safe inside an inline script.
+        self.subtitles = _script_json(subtitles)
+        self.empties = _script_json(empties)
+
+
+def week_title(week: str) -> str:
+    """ "Week 2026-W09 (23 Feb – 1 Mar 2026)": an ISO week with its dates, for readers."""
+    try:
+        start = week_start(week)
+    except ValueError:
+        return week
+    end = start + timedelta(days=6)
+    first = f"{start.day} {start:%b}" + (f" {start.year}" if start.year != end.year else "")
+    return f"Week {week} ({first} – {end.day} {end:%b} {end.year})"
+
+
+def _script_json(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def accessible(html: str) -> str:

@@ -138,8 +138,12 @@ def render_map(
                 ),
             ).add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
-    if weeks:
-        page.LegendSwitch(choropleths).add_to(m)
+    if weeks:  # the title box follows the week picked (the first layer's line is given)
+        page.LegendSwitch(
+            choropleths,
+            subtitles=[subtitle, *(page.week_title(week) for week, _ in weeks)],
+            empties=[frame.empty for _, frame in layers],
+        ).add_to(m)
     if shown or not land.is_empty:
         west, south, east, north = view
         # Room for the title box above and the legend below-left.

@@ -64,9 +64,7 @@ def to_csv(view: WindowView) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in view.rows:
-        writer.writerow(
-            [row.name, row_kind(row), row.count, row.km2, row.pooled_areas, row.area]
-        )
+        writer.writerow([row.name, row_kind(row), row.count, row.km2, row.pooled_areas, row.area])
     return out.getvalue()
 
 

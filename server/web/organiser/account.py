@@ -16,6 +16,7 @@ from server.organising.accounts import AccountError, password_matches, set_passw
 from server.organising.logins import Active
 from server.organising.throttle import PasswordChecksBusy
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser, set_session_cookie
+from server.web.organiser.notices import notice, redirect_with
 from server.web.organiser.pages import page
 
 router = APIRouter(prefix="/organise/account", include_in_schema=False)
@@ -40,7 +41,7 @@ def account(
     request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""
 ) -> Response:
     """Your account: password and second factor."""
-    return _account_page(request, active, session, message)
+    return _account_page(request, active, session, notice(message))
 
 
 @router.post("/password")
@@ -88,9 +89,7 @@ def change_password(
         day=settings.today(),
         detail=f"{max(ended - 1, 0)} other sessions ended",
     )
-    response = RedirectResponse(
-        "/organise/account?message=Your+password+was+changed.", status_code=303
-    )
+    response = redirect_with("/organise/account", "password-changed")
     set_session_cookie(response, request, settings, raw)
     return response
 

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from server.deps import GazetteerDep, SessionDep, SettingsDep
 from server.intake.sealing import BadKey, key_fingerprint
@@ -36,7 +36,9 @@ from server.organising.networks import (
 )
 from server.vocabulary import CountingRule
 from server.web.member import DEFAULT_EMERGENCY
+from server.web.organiser import new_link
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
+from server.web.organiser.notices import notice, redirect_with
 from server.web.organiser.pages import page
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
@@ -49,21 +51,43 @@ def _require_admin(active: Active) -> None:
 
 @router.get("/networks")
 def networks(
-    request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""
+    request: Request,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    message: str = "",
+    about: str = "",
 ) -> Response:
     """Your networks: member links, note keys, counting rule."""
+    return _networks_page(request, active, session, code=message, about=about)
+
+
+def _networks_page(
+    request: Request,
+    active: Active,
+    session: Session,
+    *,
+    code: str = "",
+    about: str = "",
+    refusal: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The networks page with a notice: `code` (and `about`, a network id) from a redirect,
+    or a `refusal` said directly in answer to a POST."""
+    visible = visible_networks(session=session, organiser=active.organiser)
+    names = {str(n.id): n.name for n in visible}
     return page(
         request,
         "organiser/networks.html",
         active,
         nav="networks",
-        networks=visible_networks(session=session, organiser=active.organiser),
-        message=message,
+        networks=visible,
+        message=refusal or notice(code, names.get(about)),
         rules=CountingRule.labels(),
         fingerprint=key_fingerprint,
         may_set_key=may_set_note_key(active.organiser),
         emergency_max=EMERGENCY_TEXT_MAX,
         default_emergency=str(DEFAULT_EMERGENCY),
+        status_code=status_code,
     )
 
 
@@ -76,12 +100,12 @@ def rotate(
     settings: SettingsDep,
     confirm: str = Form(""),
 ) -> Response:
-    """Replace the member link; the new one is shown once."""
+    """Replace the member link, then redirect to the page that shows the new one once."""
     network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
     if network is None:
         raise HTTPException(404)
     if confirm != "yes":
-        return _back(f"{network.name}: tick the box to confirm; the link was not changed.")
+        return _back("link-unconfirmed", network.id)
     token = rotate_member_link(
         session=session,
         network=network,
@@ -89,15 +113,47 @@ def rotate(
         actor=active.organiser.username,
         day=settings.today(),
     )
-    url = str(request.base_url).rstrip("/") + link_path(token)
-    qr = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
-    return page(
-        request, "organiser/link_once.html", active, nav="networks", network=network, url=url, qr=qr
-    )
+    response = RedirectResponse(f"/organise/networks/{network.id}/new-link", status_code=303)
+    new_link.hold(response, request, settings, active=active, network_id=network.id, token=token)
+    return response
+
+
+@router.get("/networks/{network_id}/new-link")
+def show_new_link(
+    request: Request,
+    network_id: uuid.UUID,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The member link just made, shown once: a reload says it was shown, and rotates nothing."""
+    network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
+    if network is None:
+        raise HTTPException(404)
+    token = new_link.take(request, settings, active=active, network_id=network.id)
+    if token is None:
+        response = page(
+            request, "organiser/link_shown.html", active, nav="networks", network=network
+        )
+    else:
+        url = str(request.base_url).rstrip("/") + link_path(token)
+        qr = segno.make(url, error="m")
+        response = page(
+            request,
+            "organiser/link_once.html",
+            active,
+            nav="networks",
+            network=network,
+            url=url,
+            qr_png=qr.png_data_uri(scale=4, border=4, dark="#000", light="#fff"),
+        )
+    new_link.forget(response, request, settings)
+    return response
 
 
 @router.post("/networks/{network_id}/key")
 def set_key(
+    request: Request,
     network_id: uuid.UUID,
     active: CheckedOrganiser,
     session: SessionDep,
@@ -119,12 +175,13 @@ def set_key(
             day=settings.today(),
         )
     except BadKey as exc:
-        return _back(f"{network.name}: {exc}")
-    return _back(f"{network.name}: notes are now " + ("on." if network.public_key else "off."))
+        return _refuse(request, active, session, f"{network.name}: {exc}")
+    return _back("key-on" if network.public_key else "key-off", network.id)
 
 
 @router.post("/networks/{network_id}/rule")
 def set_rule(
+    request: Request,
     network_id: uuid.UUID,
     active: CheckedOrganiser,
     session: SessionDep,
@@ -144,12 +201,13 @@ def set_rule(
             day=settings.today(),
         )
     except ValueError:
-        return _back("Choose one of the counting rules.")
-    return _back(f"{network.name}: counting rule is now {counting_rule}.")
+        return _refuse(request, active, session, "Choose one of the counting rules.")
+    return _back("rule-saved", network.id)
 
 
 @router.post("/networks/{network_id}/emergency")
 def set_emergency(
+    request: Request,
     network_id: uuid.UUID,
     active: CheckedOrganiser,
     session: SessionDep,
@@ -169,15 +227,13 @@ def set_emergency(
             day=settings.today(),
         )
     except ValueError as exc:
-        return _back(f"{network.name}: {exc}")
-    return _back(
-        f"{network.name}: the member form now shows "
-        + ("your emergency text." if text else "the default emergency text.")
-    )
+        return _refuse(request, active, session, f"{network.name}: {exc}")
+    return _back("emergency-own" if text else "emergency-default", network.id)
 
 
 @router.post("/networks/{network_id}/area")
 def set_area(
+    request: Request,
     network_id: uuid.UUID,
     active: CheckedOrganiser,
     session: SessionDep,
@@ -190,7 +246,7 @@ def set_area(
     if network is None:
         raise HTTPException(404)
     try:
-        text = set_home_area(
+        set_home_area(
             session=session,
             network=network,
             text=home_area,
@@ -199,28 +255,53 @@ def set_area(
             day=settings.today(),
         )
     except ValueError as exc:
-        return _back(f"{network.name}: home area not changed. {exc}")
-    return _back(f"{network.name}: home area is now {text or 'not set'}.")
+        return _refuse(request, active, session, f"{network.name}: home area not changed. {exc}")
+    return _back("area-saved", network.id)
 
 
-def _back(message: str, to: str = "/organise/networks") -> RedirectResponse:
-    return RedirectResponse(f"{to}?{urlencode({'message': message})}", status_code=303)
+def _back(code: str, about: object = None, to: str = "/organise/networks") -> RedirectResponse:
+    return redirect_with(to, code, about=about)
+
+
+def _refuse(request: Request, active: Active, session: Session, reason: str) -> Response:
+    """A refusal with its reason, on the networks page (422); nothing was changed."""
+    return _networks_page(request, active, session, refusal=reason, status_code=422)
 
 
 @router.get("/organisers")
 def organisers(
-    request: Request, active: CurrentOrganiser, session: SessionDep, message: str = ""
+    request: Request,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    message: str = "",
+    about: str = "",
 ) -> Response:
     """Admins: organiser accounts."""
     _require_admin(active)
+    return _organisers_page(request, active, session, code=message, about=about)
+
+
+def _organisers_page(
+    request: Request,
+    active: Active,
+    session: Session,
+    *,
+    code: str = "",
+    about: str = "",
+    refusal: str = "",
+    status_code: int = 200,
+) -> Response:
+    accounts = roster(session=session)
+    names = {str(a.organiser.id): a.organiser.username for a in accounts}
     return page(
         request,
         "organiser/organisers.html",
         active,
         nav="organisers",
-        accounts=roster(session=session),
+        accounts=accounts,
         networks=all_networks(session=session),
-        message=message,
+        message=refusal or notice(code, names.get(about)),
+        status_code=status_code,
     )
 
 
@@ -243,13 +324,17 @@ async def add_organiser(
             networks=[n for n in all_networks(session=session) if str(n.id) in wanted],
         )
     except AccountError as exc:
-        return _back(str(exc), "/organise/organisers")
-    return _back(f"Created {person.username}.", "/organise/organisers")
+        return _organisers_page(request, active, session, refusal=str(exc), status_code=422)
+    return _back("organiser-created", person.id, "/organise/organisers")
 
 
 @router.post("/organisers/{organiser_id}/active")
 def toggle_organiser(
-    organiser_id: uuid.UUID, active: CheckedOrganiser, session: SessionDep, settings: SettingsDep
+    request: Request,
+    organiser_id: uuid.UUID,
+    active: CheckedOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """Admins: disable (and log out everywhere) or re-enable an organiser."""
     _require_admin(active)
@@ -265,11 +350,9 @@ def toggle_organiser(
             day=settings.today(),
         )
     except AccountError as exc:
-        return _back(str(exc), "/organise/organisers")
-    return _back(
-        f"{person.username} is now {'enabled' if person.active else 'disabled'}.",
-        "/organise/organisers",
-    )
+        return _organisers_page(request, active, session, refusal=str(exc), status_code=422)
+    code = "organiser-enabled" if person.active else "organiser-disabled"
+    return _back(code, person.id, "/organise/organisers")
 
 
 @router.post("/organisers/{organiser_id}/second-factor")
@@ -284,10 +367,7 @@ def reset_second_factor(
     enrolment.reset(
         session=session, organiser=person, actor=active.organiser.username, day=settings.today()
     )
-    return _back(
-        f"{person.username} sets up a new authenticator app at the next login.",
-        "/organise/organisers",
-    )
+    return _back("factor-reset", person.id, "/organise/organisers")
 
 
 @router.get("/audit")

@@ -4,18 +4,27 @@ closed and are not yet released, coarse fields only; plain forms, POST-redirect-
 from __future__ import annotations
 
 import uuid
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from server.deps import SessionDep, SettingsDep
 from server.intake.fields import CHOICES
+from server.models import Report
 from server.organising.logins import Active
-from server.organising.moderation import Filters, moderate, moderation_page, offered_actions
+from server.organising.moderation import (
+    ACTIONS,
+    Filters,
+    moderate,
+    moderation_page,
+    offered_actions,
+)
 from server.vocabulary import Status
 from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
+from server.web.organiser.notices import notice, redirect_with
 from server.web.organiser.pages import is_htmx, page
+from server.weeks import iso_week
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
 
@@ -27,11 +36,13 @@ def reports(
     session: SessionDep,
     settings: SettingsDep,
     message: str = "",
+    n: str = "",
+    of_week: str = "",
 ) -> Response:
     """Reports of closed, unreleased weeks, grouped by incident, for moderation."""
-    return _render(
-        request, active, session, settings, Filters.parse(**request.query_params), message
-    )
+    filters = Filters.parse(**request.query_params)
+    said = notice(message, n=n, week=of_week)
+    return _render(request, active, session, settings, filters, said)
 
 
 @router.post("/reports/{report_id}/{action}")
@@ -86,15 +97,20 @@ def _apply(
         )
     except LookupError:
         raise HTTPException(404) from None
-    except ValueError as exc:
-        message = str(exc)
+    except ValueError as exc:  # a refusal with its reason: said on the page, not in a URL
+        refused = 200 if is_htmx(request) else 422  # htmx swaps only a 2xx answer in
+        return _render(request, active, session, settings, filters, str(exc), refused)
     if is_htmx(request):
         return _render(request, active, session, settings, filters, message)
-    query = filters.query()
-    query = f"{query}&" if query else ""
-    return RedirectResponse(
-        f"/organise/reports?{query}{urlencode({'message': message})}", status_code=303
-    )
+    status = ACTIONS[action][0].value
+    report = session.get(Report, report_id)
+    week = iso_week(report.occurred_on) if report else ""
+    if whole_incident and message[0].isdigit():  # "3 reports marked as …": say how many
+        count = int(message.split(" ", 1)[0])
+        return redirect_with(
+            "/organise/reports", f"incident-{status}", n=count, week=week, query=filters.query()
+        )
+    return redirect_with("/organise/reports", f"marked-{status}", week=week, query=filters.query())
 
 
 def _render(
@@ -104,6 +120,7 @@ def _render(
     settings: SettingsDep,
     filters: Filters,
     message: str,
+    status_code: int = 200,
 ) -> Response:
     view = moderation_page(
         session=session, organiser=active.organiser, today=settings.today(), filters=filters
@@ -121,4 +138,5 @@ def _render(
         message=message,
         labels=CHOICES,
         delay_days=settings.delay_days,
+        status_code=status_code,
     )
