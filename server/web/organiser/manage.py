@@ -213,7 +213,7 @@ def set_emergency(
     session: SessionDep,
     settings: SettingsDep,
     emergency_text: str = Form(""),
-) -> RedirectResponse:
+) -> Response:
     """Set what the member form says to do in an emergency (empty: the default text)."""
     network = visible_network(session=session, organiser=active.organiser, network_id=network_id)
     if network is None:
