@@ -25,7 +25,7 @@ from server.web import member
 from server.web.bodies import BodyLimit
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
 from server.web.language import LanguageFromRequest
-from server.web.organiser import account, dashboard, login, manage, moderation
+from server.web.organiser import account, dashboard, login, manage, moderation, summary
 from server.web.organiser.auth import CsrfFailed, EnrolmentRequired, LoginRequired
 from server.web.organiser.login import ENROL
 from server.web.organiser.pages import organiser_error
@@ -84,6 +84,7 @@ def create_app(
     app.include_router(api_reports.router)
     app.include_router(login.router)
     app.include_router(dashboard.router)
+    app.include_router(summary.router)
     app.include_router(moderation.router)
     app.include_router(manage.router)
     app.include_router(account.router)

@@ -133,6 +133,8 @@ def test_every_organiser_page_has_no_axe_violations(browser, world, live_server,
         ("dashboard", "/organise"),
         ("dashboard, 12 weeks", "/organise?window=12"),
         ("map page", "/organise/map/window-4"),
+        ("weekly map", "/organise/map/weekly"),
+        ("printable summary", "/organise/summary?window=12"),
         ("moderation", "/organise/reports"),
         ("networks", "/organise/networks"),
         ("organisers", "/organise/organisers"),
@@ -149,6 +151,8 @@ def test_every_organiser_page_has_no_axe_violations(browser, world, live_server,
     page.locator(f"form[action='/organise/networks/{network.id}/rotate'] button").click()
     page.wait_for_load_state()
     found["new member link"] = axe(page, "new member link")
+    page.reload()
+    found["member link already shown"] = axe(page, "member link already shown")
 
     enrol = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     enrol.goto(f"{base}/login")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 from server.db import get_engine
 from server.demo.history import run_demo
 from server.maps.drawing import render_maps
+from server.maps.page import KeyboardAccess
 from server.models import Network, Report
 from server.publishing.exports import to_csv
 from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
@@ -26,6 +28,7 @@ from tests.organisers import totp_code
 from tests.synthetic import view_of
 
 VIEWPORT = {"width": 1280, "height": 800}
+KEYBOARD_LABEL = KeyboardAccess.LABEL
 
 pytestmark = BROWSER_MARKS
 
@@ -102,6 +105,8 @@ def test_dashboard_works_with_javascript_off(chromium, demo, live_server, tmp_pa
     download = info.value
     assert download.suggested_filename.endswith("-1w.csv")
     assert Path(download.path()).read_text() == to_csv(view_of(demo, window=1))
+    table = pd.read_csv(download.path())  # pandas' defaults: a header row, then the data
+    assert table["count"].tolist() == [row.count for row in view_of(demo, window=1).rows]
 
     page.click("nav >> text=Moderation")
     page.wait_for_url(f"{base}/organise/reports")
@@ -204,3 +209,158 @@ def test_dashboard_with_javascript_uses_htmx_and_stays_on_this_host(chromium, de
     assert not problems[:expected], problems
     assert all("status of 401" in problem for problem in problems[expected:]), problems
     assert violations == []
+
+
+# -- issue 11, item 3: what tripped organisers -------------------------------------------
+
+
+def test_weekly_map_title_follows_the_chosen_week(chromium, demo, live_server):
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/organise/map/weekly")
+    page.locator("path.leaflet-interactive").first.wait_for()
+    weeks = view_of(demo, window=12).weeks
+    title = page.locator(".rw-head .rw-sub")
+    assert title.inner_text().startswith(f"Week {weeks[-1]} (")
+    for week in (weeks[-3], weeks[0], weeks[-1]):
+        page.locator(".leaflet-control-layers-base label", has_text=week).click()
+        page.wait_for_function(
+            "w => document.querySelector('.rw-head .rw-sub').textContent.includes(w)", arg=week
+        )
+        assert title.inner_text().startswith(f"Week {week} (")
+        assert page.locator(".rw-head h1").inner_text() == "Week by week"
+        shown = view_of(demo, window=1, ending=week).rows
+        assert page.locator(".rw-head .rw-nothing").is_visible() == (not shown)
+    context.close()
+
+
+def test_reloading_the_new_link_page_does_not_rotate_the_link(chromium, demo, live_server):
+    base = live_server.url
+    context = chromium.new_context(java_script_enabled=False, viewport=VIEWPORT)
+    page = context.new_page()
+    _log_in(page, base)
+    page.goto(f"{base}/organise/networks")
+    form = page.locator("form[action$='/rotate']").first
+    form.locator("input[name=confirm]").check()
+    form.locator("button").click()
+    page.wait_for_url(f"{base}/organise/networks/*/new-link")
+    link = page.locator("#link").input_value()
+    assert "/r/" in link and page.locator("p.link-text code").inner_text() == link
+    assert page.request.get(link).status == 200
+    page.reload()  # a GET: shows that the link was shown, and makes no new one
+    assert "already shown" in page.locator("[role=status]").inner_text()
+    assert link not in page.content() and page.locator("#link").count() == 0
+    assert page.request.get(link).status == 200  # the link just printed still works
+    page.go_back()
+    assert link not in page.content()
+    context.close()
+
+
+def test_the_notice_box_shows_only_fixed_texts(chromium, demo, live_server):
+    base = live_server.url
+    context = chromium.new_context(java_script_enabled=False, viewport=VIEWPORT)
+    page = context.new_page()
+    _log_in(page, base)
+    for url in (
+        "/organise/networks?message=Your+network+was+raided.+Call+0800+000000",
+        "/organise/networks?message=key-on&about=Call+0800+000000",
+        "/organise/reports?message=marked-rejected&of_week=Call+0800",
+        "/organise/account?message=%3Cb%3Ehello%3C/b%3E",
+    ):
+        page.goto(base + url)
+        assert page.locator(".notice[role=status]").count() == 0, url
+        assert "0800" not in page.locator("main").inner_text() and "hello" not in page.content()
+    page.goto(f"{base}/organise/account?message=password-changed")
+    assert page.locator(".notice[role=status]").inner_text() == "Your password was changed."
+    context.close()
+
+
+def test_skip_link_comes_first_and_map_shapes_are_no_tab_stops(chromium, demo, live_server):
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    _log_in(page, live_server.url)
+    page.frame_locator("iframe.map").locator("path.leaflet-interactive").first.wait_for()
+    page.keyboard.press("Tab")
+    first = page.evaluate("[document.activeElement.className, document.activeElement.textContent]")
+    assert first == ["skip", "Skip to the downloads and the table of shown areas"]
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Download CSV"
+    # Tabbing through the whole page: the map is one named stop plus its controls, and no
+    # area shape is ever focused.
+    page.goto(f"{live_server.url}/organise?window=12")
+    page.frame_locator("iframe.map").locator("path.leaflet-interactive").first.wait_for()
+    stops = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        stops.append(
+            page.evaluate(
+                """() => { let e = document.activeElement;
+                while (e && e.tagName === "IFRAME") e = e.contentDocument.activeElement;
+                const name = e.getAttribute("aria-label") || e.textContent.trim();
+                return [e.tagName.toLowerCase(), name]; }"""
+            )
+        )
+    tags = [tag for tag, _ in stops]
+    assert "path" not in tags
+    assert ["div", KEYBOARD_LABEL] in stops  # the map itself, named
+    assert stops.index(["a", "Download CSV"]) < 40
+    assert page.locator("#areas + table tbody tr").count() == len(view_of(demo, window=12).rows)
+    context.close()
+
+
+def _without_svg(route) -> None:
+    """Tor Browser on "Safest" draws no SVG: serve our stylesheet with every SVG hidden."""
+    response = route.fetch()
+    route.fulfill(response=response, body=response.text() + "\nsvg { display: none !important; }")
+
+
+def test_with_svg_off_charts_and_the_qr_code_have_fallbacks(chromium, demo, live_server):
+    base = live_server.url
+    context = chromium.new_context(java_script_enabled=False, viewport=VIEWPORT)
+    context.route("**/static/organiser.css*", _without_svg)
+    page = context.new_page()
+    _log_in(page, base)
+    charts = page.locator("section.chart")
+    assert charts.count() == 2
+    for i in range(2):
+        chart = charts.nth(i)
+        assert not chart.locator("svg").is_visible()  # hidden, as on "Safest"
+        chart.locator("summary").click()
+        table = chart.locator("table")
+        assert table.is_visible() and table.locator("tbody tr").count() >= 1
+        assert table.locator("thead th").nth(1).inner_text().endswith(")")  # week and date
+    page.goto(f"{base}/organise/summary?window=12")
+    assert not page.locator("figure svg").is_visible()
+    assert page.locator("table").first.is_visible()
+    page.goto(f"{base}/organise/networks")
+    form = page.locator("form[action$='/rotate']").first
+    form.locator("input[name=confirm]").check()
+    form.locator("button").click()
+    page.wait_for_url(f"{base}/organise/networks/*/new-link")
+    qr = page.locator(".qr img")
+    assert qr.is_visible() and qr.get_attribute("src").startswith("data:image/png;base64,")
+    assert qr.bounding_box()["width"] > 100
+    assert page.locator("p.link-text code").is_visible()
+    context.close()
+
+
+def test_printable_summary_shows_the_released_view(chromium, demo, live_server):
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    _log_in(page, live_server.url)
+    page.click("text=Printable summary")
+    page.wait_for_url(f"{live_server.url}/organise/summary?window=4")
+    view = view_of(demo, window=4)
+    rows = page.locator(".summary table").first.locator("tbody tr")
+    assert rows.count() == min(10, len(view.rows))
+    assert rows.first.locator("td").nth(1).inner_text() == view.rows[0].name
+    assert page.locator("figure.sketch svg path[fill-rule]").count() == len(view.rows)
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.pdf(path=str(ARTIFACTS / "summary.pdf"))
+    page.emulate_media(media="screen")
+    page.screenshot(path=str(ARTIFACTS / "summary.png"), full_page=True)
+    context.close()

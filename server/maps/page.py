@@ -63,10 +63,13 @@ NOTHING_YET = (
     '<p class="rw-empty"><strong>Nothing to show yet.</strong> No area has reached '
     "the publication floor in this window.</p>"
 )
-NOTE = "Noisy counts of incidents. Areas below the floor are merged into a region or hidden."
+NOTE = (
+    "Noisy counts of incidents. Areas below the floor (the smallest count shown) are merged "
+    "into a region or hidden."
+)
 NOTE_EXACT = (
-    "Exact counts of incidents: no noise was added (ε = 0). Areas below the floor are "
-    "merged into a region or hidden."
+    "Exact counts of incidents: no noise was added (ε, the privacy setting, is 0). Areas "
+    "below the floor (the smallest count shown) are merged into a region or hidden."
 )
 
 
@@ -135,6 +138,40 @@ class LegendSwitch(MacroElement):
         # JSON with <, > and & escaped: safe inside an inline script.
         self.subtitles = _script_json(subtitles)
         self.empties = _script_json(empties)
+
+
+class KeyboardAccess(MacroElement):
+    """Keyboard users get the map itself (named; arrows pan, + and - zoom) and the layer
+    controls, not one unnamed tab stop per drawn area: area shapes leave the tab order
+    (WCAG 2.4.3), and the areas are reachable as rows of the table next to the map."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var box = map.getContainer();
+            box.setAttribute("role", "region");
+            box.setAttribute("aria-label", {{ this.label }});
+            function quiet(layer) {
+                var shape = layer.getElement && layer.getElement();
+                if (shape && shape.tagName.toLowerCase() === "path") {
+                    shape.setAttribute("tabindex", "-1");
+                }
+            }
+            map.eachLayer(quiet);
+            map.on("layeradd", function (e) { quiet(e.layer); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    LABEL = (
+        "Map of the shown areas. Arrow keys move it, plus and minus zoom. Every area on it "
+        "is listed in the table of shown areas on the dashboard."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "KeyboardAccess"
+        self.label = _script_json(self.LABEL)
 
 
 def week_title(week: str) -> str:

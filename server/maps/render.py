@@ -138,6 +138,7 @@ def render_map(
                 ),
             ).add_to(group)
     folium.LayerControl(collapsed=False).add_to(m)
+    page.KeyboardAccess().add_to(m)  # area shapes out of the tab order; the map named
     if weeks:  # the title box follows the week picked (the first layer's line is given)
         page.LegendSwitch(
             choropleths,

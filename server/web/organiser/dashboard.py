@@ -19,7 +19,7 @@ from server.publishing.release import released_weeks
 from server.publishing.schedule import next_release
 from server.publishing.view_data import WINDOWS, load_view
 from server.web.organiser.auth import CurrentOrganiser
-from server.web.organiser.charts import line_chart
+from server.web.organiser.charts import chart
 from server.web.organiser.pages import page
 from server.web.templating import templates
 
@@ -54,14 +54,14 @@ def dashboard(
     )
     networks = visible_networks(session=session, organiser=active.organiser)
     trends = trend_series(session=session, networks=networks, weeks=12)
-    charts = {
-        name: line_chart(weeks=trends.weeks, series=series, title=name)
+    charts = [
+        chart(weeks=trends.weeks, series=series, title=name)
         for name, series in (
             ("Incidents by setting (all networks)", trends.by_setting),
             ("Incidents by network", trends.by_network),
         )
         if series
-    }
+    ]
     return page(
         request,
         "organiser/dashboard.html",
@@ -74,7 +74,7 @@ def dashboard(
         upcoming=upcoming,
         charts=charts,
         policy=settings.policy_facts(),
-        top=(view.rows[:15] if view else ()),
+        top=(view.rows if view else ()),
     )
 
 
