@@ -146,14 +146,21 @@ def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(relea
     assert '<iframe class="map" src="/organise/map/window-4"' in html
     # Top areas: the shown area and its noisy count, nothing below the floor.
     assert re.search(rf"<td>{re.escape(top.name)}</td><td class=\"num\">12</td>", html)
-    assert f"{view.hidden_areas} below the floor are hidden" in html
+    assert f"{view.hidden_areas} below the floor (the smallest count shown) are hidden" in html
     assert _stored_name(pub, area_of(pub, QUIET)) not in html
     # The schedule and the plain-language box.
     assert "Next release" in html and re.search(r"— week \d{4}-W\d{2}", html)
     assert "released 3 days after it ends" in html
     assert "What is hidden, and why" in html
     # These releases were made with ε = 0: the page says so rather than claim noise.
-    for heading in ("Delay.", "No noise.", "Floor.", "Areas.", "Moderation.", "Raw reports"):
+    for heading in (
+        "Delay.",
+        "No noise.",
+        "Floor (the smallest count shown).",
+        "Areas.",
+        "Moderation.",
+        "Raw reports",
+    ):
         assert heading in html
     assert "shown only when its count reaches 10 for this window" in html
     # Server-rendered trend charts: per setting and per network (hers only).
@@ -162,8 +169,12 @@ def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(relea
         r'aria-label="([^"]+)"',
         html,
     )
-    assert charts == ["Incidents by setting (all networks)", "Incidents by network"]
+    tail = ": line chart; the same numbers are in the table below it"
+    assert charts == [f"Incidents by setting (all networks){tail}", f"Incidents by network{tail}"]
     assert ">Network Alpha</text>" in html and "<polyline" in html
+    # Each chart's numbers as a table too (screen readers, browsers that draw no SVG).
+    assert html.count("the numbers as a table</summary>") == 2
+    assert '<th scope="row">Network Alpha</th>' in html
     assert "<script>" not in html  # only htmx, from this host
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/vendor/htmx.min.js" defer>']
 
@@ -191,7 +202,7 @@ def test_htmx_request_gets_only_the_view_fragment(released):
     assert body.startswith('<section class="card" id="view">') and body.endswith("</section>")
     for full_page_only in ("<html", "<head", "<nav", "What is hidden, and why", "<svg"):
         assert full_page_only not in body
-    assert 'src="/organise/map/window-1"' in body and "<h2>Top areas</h2>" in body
+    assert 'src="/organise/map/window-1"' in body and '<h2 id="areas">Shown areas, most incidents first</h2>' in body
 
 
 def test_htmx_history_restore_gets_the_whole_page(released):
@@ -251,6 +262,27 @@ def test_exports_equal_the_cli_and_hold_only_the_views_rows(released, pub, tmp_p
             assert meta["files"]["csv"] == f"raidwatch-{WEEK}-4w.csv"
         assert area_of(pub, QUIET) not in response.text  # below the floor: never exported
     assert released.alice.get("/organise/export.xlsx").status_code == 404
+
+
+def test_printable_summary_shows_only_what_is_released(released, pub, session):
+    # Reports of the next week, not yet released, in an area of its own and in the quiet
+    # one: nothing of them may reach the summary.
+    add_incidents(session, released.network, day=date(2026, 1, 12), count=20, res6=OTHER)
+    add_incidents(session, released.network, day=date(2026, 1, 12), count=20, res6=QUIET)
+    page = released.alice.get("/organise/summary?window=4")
+    assert page.status_code == 200
+    html = page.text
+    view = view_of(pub, window=4)
+    [row] = view.rows
+    assert f"<td>{row.name}</td>" in html and f'<td class="num">{row.count}</td>' in html
+    assert _stored_name(pub, area_of(pub, QUIET)) not in html  # below the floor
+    assert _stored_name(pub, area_of(pub, OTHER)) not in html  # unreleased week only
+    assert "2026-W03" not in html and "2026-01-12" not in html
+    assert f"About <strong>{view.national_total}</strong> incidents" in html
+    assert released.network.name not in html  # no per-network line: national ones only
+    assert html.count('fill-rule="evenodd"') == 1  # one shape on the image: the shown area
+    assert not FOREIGN_URL.search(html.replace("http://www.w3.org/2000/svg", ""))
+    assert released.alice.get("/organise/summary?window=5").status_code == 404
 
 
 # -- maps ----------------------------------------------------------------------------------
