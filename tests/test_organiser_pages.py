@@ -202,7 +202,8 @@ def test_htmx_request_gets_only_the_view_fragment(released):
     assert body.startswith('<section class="card" id="view">') and body.endswith("</section>")
     for full_page_only in ("<html", "<head", "<nav", "What is hidden, and why", "<svg"):
         assert full_page_only not in body
-    assert 'src="/organise/map/window-1"' in body and '<h2 id="areas">Shown areas, most incidents first</h2>' in body
+    assert 'src="/organise/map/window-1"' in body
+    assert '<h2 id="areas">Shown areas, most incidents first</h2>' in body
 
 
 def test_htmx_history_restore_gets_the_whole_page(released):

@@ -85,7 +85,8 @@ def panels(
     head = (
         f'<div class="rw-panel rw-head"><h1>{escape(title)}</h1>'
         f'<p class="rw-sub" aria-live="polite">{escape(subtitle)}</p>'
-        f'<div class="rw-nothing"{"" if empty else " hidden"}>{NOTHING_YET}</div></div>'
+        f'<div class="rw-nothing"{"" if empty else " hidden"}>{NOTHING_YET if empty else ""}'
+        "</div></div>"
     )
     boxes = []
     for i, (layer, rows) in enumerate(legends):
@@ -124,7 +125,9 @@ class LegendSwitch(MacroElement):
                 });
                 if (i < 0) { return; }
                 document.querySelector(".rw-head .rw-sub").textContent = subtitles[i];
-                document.querySelector(".rw-head .rw-nothing").hidden = !empties[i];
+                var nothing = document.querySelector(".rw-head .rw-nothing");
+                if (empties[i] && !nothing.firstChild) { nothing.innerHTML = {{ this.nothing }}; }
+                nothing.hidden = !empties[i];
             });
         })([{% for layer in this.layers %}{{ layer.get_name() }}, {% endfor %}],
            {{ this.subtitles }}, {{ this.empties }});
@@ -138,6 +141,7 @@ class LegendSwitch(MacroElement):
         # JSON with <, > and & escaped: safe inside an inline script.
         self.subtitles = _script_json(subtitles)
         self.empties = _script_json(empties)
+        self.nothing = _script_json(NOTHING_YET)
 
 
 class KeyboardAccess(MacroElement):
