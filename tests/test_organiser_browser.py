@@ -220,6 +220,9 @@ def test_weekly_map_title_follows_the_chosen_week(chromium, demo, live_server):
     _log_in(page, live_server.url)
     page.goto(f"{live_server.url}/organise/map/weekly")
     page.locator("path.leaflet-interactive").first.wait_for()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    zoomable = "width=device-width, initial-scale=1"  # pinch-zoom allowed
+    assert page.locator("meta[name=viewport]").get_attribute("content") == zoomable
     weeks = view_of(demo, window=12).weeks
     title = page.locator(".rw-head .rw-sub")
     assert title.inner_text().startswith(f"Week {weeks[-1]} (")

@@ -40,6 +40,17 @@ COLUMNS = {
     "areas_merged": "publication areas added up in this row (1 for an area)",
     "area_id": "the area's id (an H3 cell, or r5:/r4: and the H3 cell of a pooled rest)",
 }
+PARAMETERS = {
+    "epsilon": "ε (epsilon), the privacy setting: noise added to each weekly count; the lower, "
+    "the more noise",
+    "sigma": "σ (sigma): the typical size of the noise in a count of this window",
+    "threshold": "the floor: the smallest count shown in this window",
+    "k": "the floor is never below k",
+    "min_postcodes": "P: every area holds at least this many postcodes",
+    "delay_days": "days after a week ends before it is released",
+    "late_incidents": "incidents reported after their week's release, counted once nationally "
+    "(noisy; null when not published)",
+}
 _NOISE = {
     "all": "noisy incident counts",
     "some": "incident counts, noisy except for weeks released with epsilon=0 (no noise)",
@@ -78,6 +89,7 @@ def metadata(view: WindowView) -> dict[str, object]:
         "hidden_areas_note": "areas below the floor, counted in the national total only",
         "columns": COLUMNS,
         "kinds": KINDS,
+        "parameters": PARAMETERS,
     }
 
 
