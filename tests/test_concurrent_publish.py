@@ -2,10 +2,11 @@
 traceback, each due week is released exactly once, and the maps are drawn whole.
 
 The crash this guards against: both processes drew the maps and wrote the same
-``<name>.html.partial`` file, and the second rename found it gone. Publishing and drawing
-now run under the publishing-job lock (server.locking.publishing_job); the second command
-waits for the first, then finds nothing due. Each round starts without maps, so a command
-that did not wait would draw them too.
+``<name>.html.partial`` file, and the second rename found it gone (maps now live in the
+database). Publishing and drawing run under the publishing-job lock
+(server.locking.publishing_job); the second command waits for the first, then finds
+nothing due. Each round starts without maps, so a command that did not wait would draw
+them too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from server.config import PROJECT_ROOT
 from server.db import get_engine
@@ -41,8 +43,8 @@ def test_two_publishers_round_after_round(pub, session, tmp_path):
     for number in range(ROUNDS):
         as_of = DUE + timedelta(weeks=number)
         argv = ["publish", "--as-of", as_of.isoformat()]
-        for old in pub.maps_dir.glob("*"):  # no maps yet: each command would draw them
-            old.unlink()
+        with get_engine(pub).begin() as conn:  # no maps yet: each command would draw them
+            conn.execute(text("DELETE FROM rendered_maps"))
         procs = start_together([argv, argv], env=cli_env(pub), folder=tmp_path / f"round-{number}")
         outputs = [proc.communicate(timeout=300) for proc in procs]
         assert [proc.returncode for proc in procs] == [0, 0], outputs
@@ -53,9 +55,8 @@ def test_two_publishers_round_after_round(pub, session, tmp_path):
             else:
                 assert out.strip() == "nothing due", outputs
         assert released[-1] == iso_week(MONDAY + timedelta(weeks=number))
-        assert sorted(p.name for p in pub.maps_dir.iterdir()) == sorted(
-            f"{name}.html" for name in NAMES
-        )
+        maps = table_rows(pub, "SELECT name, week FROM rendered_maps ORDER BY name")
+        assert maps == sorted((name, released[-1]) for name in NAMES)  # drawn whole
     weeks = [row.week for row in table_rows(pub, "SELECT week FROM releases")]
     assert len(weeks) == len(set(weeks)) == 11 + ROUNDS  # 11 empty weeks before the first
     assert sorted(released) == sorted(weeks)  # each week released by exactly one process
