@@ -26,6 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from server.config import PROJECT_ROOT, Settings, get_settings
+from server.locking import migration_transaction
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -120,6 +121,7 @@ def migrate(settings: Settings | None = None, revision: str = "head") -> None:
 
     settings = settings or get_settings()
     cfg = alembic_config(settings.resolved_database_url)
-    with get_engine(settings).begin() as connection:
+    # Under the migration lock: concurrent starts upgrade once, the rest wait (server.locking).
+    with migration_transaction(get_engine(settings)) as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

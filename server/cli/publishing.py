@@ -33,9 +33,13 @@ def publish_command(args: argparse.Namespace) -> int:
     from server.publishing.jobs import publish_and_draw
 
     settings = ready()
-    released = publish_and_draw(settings=settings, as_of=_as_of(args))
+    released = publish_and_draw(settings=settings, as_of=_as_of(args), waiting=_waiting)
     print(f"released {', '.join(released)}" if released else "nothing due")
     return 0
+
+
+def _waiting() -> None:
+    print("raidwatch: another publisher is running; waiting for it to finish", file=sys.stderr)
 
 
 def releases_command(args: argparse.Namespace) -> int:
