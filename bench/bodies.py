@@ -68,7 +68,6 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
             "RAIDWATCH_DATA_DIR": tmp,
             "RAIDWATCH_SCHEDULER": "false",
-            "RAIDWATCH_MAPS_DIR": str(Path(tmp) / "maps"),
         }
         server = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],

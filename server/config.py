@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
     secret_key: str = ""
-    maps_dir: Path = PROJECT_ROOT / "maps"
     gazetteer: Path | None = None  # a CSV of name,lat,lng,postcodes; default: shipped UK tables
 
     # Publication policy (see README "Privacy settings").

@@ -90,7 +90,6 @@ def settings(tmp_path: Path, template_db: str) -> Iterator[Settings]:
         database_url=url,
         secret_key=TEST_SECRET,
         data_dir=data_dir,
-        maps_dir=tmp_path / "maps",
         scheduler=False,
     )
     yield value

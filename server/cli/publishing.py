@@ -1,4 +1,4 @@
-"""Publishing sub-commands of `raidwatch`: publish, releases, export, areas, demo.
+"""Publishing sub-commands of `raidwatch`: publish, releases, export, areas, maps, demo.
 
 Each migrates first, then does its batch work outside any request. `--as-of` runs a job as
 if on that day (the default is today in the configured timezone).
@@ -124,6 +124,32 @@ def areas_import_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def maps_draw_command(args: argparse.Namespace) -> int:
+    from server.maps.drawing import render_maps
+
+    settings = ready()
+    drawn = render_maps(settings=settings)
+    if not drawn:
+        return fail("no maps drawn: nothing is released yet (or a release came meanwhile)")
+    print(f"drew {', '.join(drawn)} into the database")
+    return 0
+
+
+def maps_export_command(args: argparse.Namespace) -> int:
+    from server.maps.store import export_maps
+
+    settings = ready()
+    with get_engine(settings).connect() as conn:
+        try:
+            written = export_maps(conn=conn, folder=Path(args.folder))
+        except OSError as exc:
+            return fail(f"cannot write the maps into {args.folder}: {exc.strerror}")
+    if not written:
+        return fail("no maps stored yet: they are drawn by the first release")
+    print(f"wrote {', '.join(p.name for p in written)} (and maps-assets/) into {args.folder}")
+    return 0
+
+
 def demo_command(args: argparse.Namespace) -> int:
     from server.demo.history import NotEmpty, run_demo
 
@@ -138,7 +164,7 @@ def demo_command(args: argparse.Namespace) -> int:
     render_maps(settings=settings)
     print(
         f"stored {result.reports} synthetic reports ({result.late} late); "
-        f"released {len(result.released)} week(s); maps drawn in {settings.maps_dir}"
+        f"released {len(result.released)} week(s); maps drawn into the database"
     )
     username, password = demo_organiser(settings=settings)
     print(
@@ -178,6 +204,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name-field", required=True)
     p.add_argument("--layer", help="layer name (default: the file name)")
     p.set_defaults(handler=areas_import_command)
+    maps = sub.add_parser("maps", help="the organiser maps stored in the database")
+    maps_sub = maps.add_subparsers(dest="sub", required=True)
+    p = maps_sub.add_parser("draw", help="draw the maps from the releases now")
+    p.set_defaults(handler=maps_draw_command)
+    p = maps_sub.add_parser("export", help="write the stored maps as files, to share offline")
+    p.add_argument("folder", metavar="DIR")
+    p.set_defaults(handler=maps_export_command)
     p = sub.add_parser("demo", help="demo networks and a synthetic history (empty database)")
     p.add_argument("--force", action="store_true", help="even if the database is not empty")
     p.add_argument("--as-of", type=date.fromisoformat, help="run as if on this day")

@@ -1,23 +1,33 @@
-"""Drawing the organiser maps into the maps folder after each release.
+"""Drawing the organiser maps into the database after each release.
 
 Maps are regenerated from frozen views (P4), never edited by hand: one per window (1, 4
 and 12 weeks, ending at the latest release) and a week-by-week map of the last 12 released
-weeks. Files are written whole and then renamed, so a reader never sees half a map.
+weeks. The set is drawn outside the publisher lock (drawing takes seconds; intake waits on
+that lock) and stored whole under it, only if no newer release came meanwhile
+(`server.maps.store`). Drawing is deterministic (`server.maps.ids`): the same releases,
+renderer and settings give the same bytes in any process, so it does not matter which
+replica draws, and a second drawing of the same set changes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 
+import branca
+import folium
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.engine import Connection
 
 from server.config import Settings
 from server.db import get_engine
+from server.locking import publisher_transaction
 from server.maps.outline import land_outline
 from server.maps.render import render_map
+from server.maps.store import DrawnMaps, latest_release, maps_current, store_maps
 from server.places.gazetteer import Gazetteer
 from server.publishing.series import load_gazetteer
 from server.publishing.view_data import WINDOWS, as_frame, load_view
@@ -26,8 +36,31 @@ log = logging.getLogger("raidwatch.maps")
 NAMES = tuple(f"window-{w}" for w in WINDOWS) + ("weekly",)
 
 
-def map_file(*, settings: Settings, name: str) -> Path | None:
-    return Path(settings.maps_dir) / f"{name}.html" if name in NAMES else None
+_MAPS_CODE = Path(__file__).resolve().parent
+
+
+def renderer_key(settings: Settings) -> str:
+    """SHA-256 of everything besides the releases that shapes a map page: this package's
+    code, folium's and branca's versions, and the settings the drawing reads. A stored set
+    drawn with another key (after an upgrade, a new tile server) is drawn again."""
+    digest = hashlib.sha256()
+    for path in sorted(_MAPS_CODE.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    facts = {
+        "folium": folium.__version__,
+        "branca": branca.__version__,
+        "tile_url": settings.tile_url,
+        "k": settings.k,
+        "gazetteer": str(settings.gazetteer or ""),
+    }
+    digest.update(json.dumps(facts, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def maps_are_current(*, settings: Settings) -> bool:
+    """Does the database hold every map, drawn from the latest release by this renderer?"""
+    with get_engine(settings).connect() as conn:
+        return maps_current(conn=conn, names=NAMES, drawn_with=renderer_key(settings))
 
 
 @lru_cache(maxsize=4)
@@ -99,25 +132,42 @@ def _labels(gazetteer: Gazetteer) -> list[tuple[str, float, float]]:
     return [(p.name, p.lat, p.lng) for p in gazetteer.places_for_labels(min_postcodes=8000)]
 
 
-def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[Path]:
-    """Draw every map from the current releases; returns the files written."""
+def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> list[str]:
+    """Draw every map from the current releases and store the set in the database; returns
+    the names stored ([] before any release, or when a newer release overtook the drawing)."""
+    engine = get_engine(settings)
+    with engine.connect() as conn:
+        drawn = draw_maps(conn=conn, settings=settings, gazetteer=gazetteer)
+    if drawn is None:
+        return []
+    with publisher_transaction(engine) as conn:
+        stored = store_maps(conn=conn, maps=drawn, today=settings.today())
+    if not stored:
+        log.info("a newer release came while drawing: maps left to its run")
+        return []
+    log.info("drew %d maps", len(drawn.pages))
+    return list(drawn.pages)
+
+
+def draw_maps(
+    *, conn: Connection, settings: Settings, gazetteer: Gazetteer | None = None
+) -> DrawnMaps | None:
+    """Every map page from the releases `conn` sees; None before any release."""
     gazetteer = gazetteer or load_gazetteer(settings)
-    with get_engine(settings).connect() as conn:
-        views = {window: load_view(conn=conn, window=window, k=settings.k) for window in WINDOWS}
-        if any(view is None for view in views.values()):
-            return []  # nothing released yet
-        weeks = reversed(views[12].weeks)  # type: ignore[union-attr]
-        singles = [
-            (week, load_view(conn=conn, window=1, k=settings.k, ending=week)) for week in weeks
-        ]
+    latest = latest_release(conn)
+    views = {window: load_view(conn=conn, window=window, k=settings.k) for window in WINDOWS}
+    if latest is None or any(view is None for view in views.values()):
+        return None  # nothing released yet
+    weeks = reversed(views[12].weeks)  # type: ignore[union-attr]
+    singles = [(week, load_view(conn=conn, window=1, k=settings.k, ending=week)) for week in weeks]
     land, labels = _land(gazetteer), _labels(gazetteer)
-    written = []
+    pages: dict[str, str] = {}
     for window, view in views.items():
         assert view is not None
         subtitle = (
             f"Last {window} week{'s' if window > 1 else ''}: {view.first_week} to {view.last_week}"
         )
-        html = render_map(
+        pages[f"window-{window}"] = render_map(
             areas=as_frame(view),
             title="Incidents per area",
             subtitle=subtitle,
@@ -126,13 +176,12 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             outline=land,
             noisy=view.noise != "none",
         )
-        written.append(_write(settings, f"window-{window}", html))
     weekly = []
     for week, one in singles:
         if one is not None:
             weekly.append((week, as_frame(one)))
     if weekly:
-        html = render_map(
+        pages["weekly"] = render_map(
             areas=weekly[0][1],
             title="Week by week",
             subtitle=f"Week {weekly[0][0]}",
@@ -142,16 +191,6 @@ def render_maps(*, settings: Settings, gazetteer: Gazetteer | None = None) -> li
             outline=land,
             noisy=views[12].noise != "none",  # type: ignore[union-attr]
         )
-        written.append(_write(settings, "weekly", html))
-    log.info("drew %d maps", len(written))
-    return written
-
-
-def _write(settings: Settings, name: str, html: str) -> Path:
-    folder = Path(settings.maps_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.html"
-    partial = path.with_suffix(".html.partial")
-    partial.write_text(html)
-    os.replace(partial, path)
-    return path
+    return DrawnMaps(
+        release_id=latest[0], week=latest[1], drawn_with=renderer_key(settings), pages=pages
+    )

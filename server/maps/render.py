@@ -27,6 +27,7 @@ from folium.plugins import HeatMap
 from server.maps import page
 from server.maps.assets import HEAT_JS, LEAFLET_CSS, LEAFLET_JS
 from server.maps.csp import map_csp, script_hashes
+from server.maps.ids import with_stable_ids
 from server.maps.outline import areas_outline
 
 UK_CENTER, UK_ZOOM = (54.4, -3.2), 6
@@ -42,6 +43,7 @@ class ForeignURLError(RuntimeError):
     """The rendered map refers to a host other than the configured tile server."""
 
 
+@with_stable_ids  # the same areas give the same page, byte for byte (server.maps.ids)
 def render_map(
     *,
     areas: gpd.GeoDataFrame,

@@ -178,6 +178,26 @@ class NamedArea(SQLModel, table=True):
     geometry: str  # GeoJSON, WGS84
 
 
+class RenderedMap(SQLModel, table=True):
+    """An organiser map page as drawn from the releases up to one release (P4: nothing else).
+
+    Written by the publisher, the whole set at once, replacing the previous set; every replica
+    serves these bytes, so no process needs a folder of its own (`server.maps.store`).
+    """
+
+    __tablename__ = "rendered_maps"
+    __table_args__ = NO_ROWID
+
+    name: str = Field(max_length=16, primary_key=True)  # window-1, window-4, window-12, weekly
+    html: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # UTF-8, as served
+    sha256: str = Field(max_length=64)  # hex of `html`: the ETag, and the cache key
+    release_id: uuid.UUID = Field(foreign_key="releases.id")  # the latest release drawn
+    week: str = Field(max_length=8)  # that release's week, YYYY-Www
+    # SHA-256 of what drew it (renderer code and versions, map settings): a new one redraws.
+    drawn_with: str = Field(max_length=64)
+    rendered_on: date  # the day it was drawn (a day: no time is kept anywhere)
+
+
 # Organiser tables are defined beside these; re-exported so `server.models` names every table.
 from server.models.organisers import (  # noqa: E402  (after the tables they reference)
     AuditEntry,
@@ -202,6 +222,7 @@ __all__ = [
     "PublishedCount",
     "RecoveryCode",
     "Release",
+    "RenderedMap",
     "Report",
     "TrendCount",
     "UsedFormToken",

@@ -17,6 +17,7 @@ from server.models import (
     PublicationRegion,
     PublishedCount,
     Release,
+    RenderedMap,
     Report,
     TrendCount,
 )
@@ -34,6 +35,7 @@ NAMED = _table(NamedArea)
 NETWORKS = _table(Network)
 REGIONS = _table(PublicationRegion)
 RELEASES = _table(Release)
+RENDERED_MAPS = _table(RenderedMap)
 REPORTS = _table(Report)
 SERIES = _table(AreaSeries)
 TRENDS = _table(TrendCount)

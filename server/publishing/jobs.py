@@ -32,16 +32,12 @@ def publish_and_draw(
 
 
 def _publish_and_draw(*, settings: Settings, as_of: date) -> list[str]:
-    """Release every due week, then redraw the organiser maps if anything changed."""
-    from server.maps.drawing import NAMES, map_file, render_maps
+    """Release every due week, then redraw the organiser maps if anything changed (a new
+    release, or maps missing or drawn by another renderer)."""
+    from server.maps.drawing import maps_are_current, render_maps
 
     released = publish(settings=settings, as_of=as_of)
-    missing = any(
-        not path.exists()
-        for name in NAMES
-        if (path := map_file(settings=settings, name=name)) is not None
-    )
-    if released or missing:
+    if released or not maps_are_current(settings=settings):
         render_maps(settings=settings)
     return released
 

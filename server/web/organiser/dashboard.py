@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from server.deps import SessionDep, SettingsDep
-from server.maps.csp import map_csp
-from server.maps.drawing import map_file
+from server.maps.drawing import NAMES
+from server.maps.store import served_map
 from server.organising.accounts import visible_networks
 from server.organising.trends import trend_series
 from server.publishing.exports import to_csv, to_geojson
@@ -80,22 +80,33 @@ def dashboard(
 
 @router.get("/map/{name}")
 def map_page(
-    request: Request, name: str, active: CurrentOrganiser, settings: SettingsDep
+    request: Request,
+    name: str,
+    active: CurrentOrganiser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """A rendered map (window-1, window-4, window-12 or weekly), for the dashboard's frame."""
-    path = map_file(settings=settings, name=name)
-    if path is None:
+    """A rendered map (window-1, window-4, window-12 or weekly), for the dashboard's frame:
+    the bytes the publisher stored, the same from every replica, tagged by their SHA-256."""
+    if name not in NAMES:
         raise HTTPException(404)
-    if not path.exists():
+    page = served_map(conn=session.connection(), name=name, tile_url=settings.tile_url)
+    if page is None:
         return templates.TemplateResponse(request, "organiser/no_map.html", {}, status_code=404)
-    html = path.read_text()
-    return HTMLResponse(
-        html,
-        headers={
-            "content-security-policy": map_csp(html, settings.tile_url),
-            "x-frame-options": "SAMEORIGIN",
-        },
-    )
+    headers = {
+        "etag": f'"{page.sha256}"',
+        "content-security-policy": page.csp,
+        "x-frame-options": "SAMEORIGIN",
+    }
+    if _matches(request.headers.get("if-none-match", ""), page.sha256):
+        return Response(status_code=304, headers=headers)
+    return HTMLResponse(page.html, headers=headers)
+
+
+def _matches(if_none_match: str, sha256: str) -> bool:
+    """Does an If-None-Match header name this map's tag (weakly compared, RFC 9110)?"""
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or f'"{sha256}"' in tags
 
 
 @router.get("/export.{fmt}")
