@@ -54,14 +54,16 @@ def finish(proc: subprocess.Popen, timeout: float = 240) -> tuple[int, str]:
     return proc.returncode, out or ""
 
 
-def start_together(cluster: Cluster, password: str, username: str) -> tuple[Check, str, str]:
-    """Replicas and the first operator commands, all at once on the empty database."""
+def start_together(cluster: Cluster, password: str, username: str) -> tuple[Check, list[str]]:
+    """Replicas and the first operator commands, all at once on the empty database; returns
+    the check and the commands' outputs (a command that failed is run again, to go on)."""
+    commands = {
+        "network": (("network", "create", "Cluster test"), ""),
+        "organiser": (("organiser", "create", username, "--admin"), password + "\n"),
+    }
     for index in range(cluster.replicas):
         cluster.start_replica(index)
-    network = cluster.command("network", "network", "create", "Cluster test")
-    organiser = cluster.command(
-        "organiser", "organiser", "create", username, "--admin", stdin=password + "\n"
-    )
+    running = {name: cluster.command(name, *args, stdin=i) for name, (args, i) in commands.items()}
     problems = []
     for index in range(cluster.replicas):
         if not cluster.wait_ready(index):
@@ -71,22 +73,20 @@ def start_together(cluster: Cluster, password: str, username: str) -> tuple[Chec
                 log = tail(cluster.replica_log(index))
                 raise SystemExit(f"replica {index} failed twice:\n{log}")
     outputs = []
-    for name, proc, args in (
-        ("network create", network, ("network", "network", "create", "Cluster test")),
-        ("organiser create", organiser, ("organiser", "organiser", "create", username, "--admin")),
-    ):
-        code, out = finish(proc)
+    for name, (args, stdin) in commands.items():
+        code, out = finish(running[name])
         if code != 0:
-            log = cluster.folder / f"cli-{args[0]}.log"
-            problems.append(f"`raidwatch {name}` exited {code}:\n{tail(log)}")
-            code, out = finish(cluster.command(*args, stdin=password + "\n"))
+            log = tail(cluster.folder / f"cli-{name}.log")
+            problems.append(f"`raidwatch {' '.join(args[:2])}` exited {code}:\n{log}")
+            code, out = finish(cluster.command(name, *args, stdin=stdin))
             if code != 0:
-                raise SystemExit(f"`raidwatch {name}` failed twice:\n{tail(log)}")
+                raise SystemExit(f"`raidwatch {' '.join(args[:2])}` failed twice")
         outputs.append(out)
     detail = "; ".join(problems) or (
-        f"{cluster.replicas} replicas and 2 commands started at once on an empty database"
+        f"{cluster.replicas} replicas and {len(commands)} commands started at once on an "
+        "empty database"
     )
-    return Check("all replicas start at once on a fresh database", not problems, detail), *outputs
+    return Check("all replicas start at once on a fresh database", not problems, detail), outputs
 
 
 def kill_and_restart(cluster: Cluster, events: list[str]) -> Callable[[], None]:
@@ -103,7 +103,7 @@ def run(cluster: Cluster, reports: int) -> list[Check]:
     username = f"cluster-{secrets.token_hex(3)}"
     password = secrets.token_urlsafe(24)
     say(f"starting {cluster.replicas} replicas and 2 commands at once on {cluster.database.name}")
-    started, network_out, organiser_out = start_together(cluster, password, username)
+    started, (network_out, organiser_out) = start_together(cluster, password, username)
     results.append(started)
     link = re.search(r"/r/[\w-]+", network_out)
     secret = re.search(r"secret=([A-Z2-7]+)", organiser_out)

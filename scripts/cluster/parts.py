@@ -65,7 +65,7 @@ class Database:
 
     def rows(self, query: str) -> list[tuple]:
         with psycopg.connect(self.url) as conn:
-            return list(conn.execute(query).fetchall())  # type: ignore[arg-type]
+            return list(conn.execute(query).fetchall())
 
 
 def redis_reachable(url: str) -> bool:
