@@ -116,6 +116,8 @@ def run(cluster: Cluster, reports: int) -> list[Check]:
 
     today = datetime.now(ZoneInfo("Europe/London")).date()
     events: list[str] = []
+    headers = checks.canaries()
+    cluster.secrets = sorted({*headers.values(), link.group(0)})
     say(f"{reports} reports through nginx from {WORKERS} clients")
     began = time.monotonic()
     outcome = drive(
@@ -125,6 +127,7 @@ def run(cluster: Cluster, reports: int) -> list[Check]:
         workers=WORKERS,
         today=today,
         at_third=kill_and_restart(cluster, events),
+        canaries=headers,
     )
     say(f"load done in {time.monotonic() - began:.1f} s; {'; '.join(events)}")
     restarted = cluster.wait_ready(KILLED)
@@ -175,11 +178,15 @@ def main() -> int:
     cluster = Cluster(folder=folder, database=database, redis_url=redis_url)
     began = time.monotonic()
     try:
-        database.create()
-        results = run(cluster, reports)
+        try:
+            database.create()
+            results = run(cluster, reports)
+        finally:
+            cluster.stop()
+            database.drop()
+        # Every process has stopped, so its output is complete.
+        results.append(checks.nothing_kept(folder, cluster.secrets))
     finally:
-        cluster.stop()
-        database.drop()
         if os.environ.get("RAIDWATCH_CLUSTER_KEEP") == "1":
             print(f"cluster test: output kept in {folder}")
         else:

@@ -7,6 +7,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pyotp
@@ -183,6 +184,44 @@ def throttle_shared(cluster: Cluster, username: str) -> list[Check]:
 
 
 # The proxy ---------------------------------------------------------------------------------
+
+
+def canaries() -> dict[str, str]:
+    """Headers a member's browser or a misconfigured proxy would send, each a unique value."""
+    tag = f"{random.randint(0, 16**8):08x}"  # noqa: S311
+    address = f"198.51.100.{random.randint(1, 254)}"  # noqa: S311
+    return {
+        "User-Agent": f"CanaryBrowser/{tag}",
+        "X-Forwarded-For": address,
+        "X-Real-IP": address,
+        "Forwarded": f"for={address}",
+        "Referer": f"https://canary-{tag}.example/",
+        "Accept-Language": f"x-canary-{tag}",
+        "Sec-CH-UA": f'"Canary";v="{tag}"',
+    }
+
+
+def nothing_kept(folder: Path, secrets: list[str]) -> Check:
+    """After the run: no access log, nothing spooled by nginx, and none of the canaries or
+    the member token in any process's output (the replicas', the commands', nginx's)."""
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() or path.name == "nginx.conf":
+            continue
+        if path.parent.name.endswith("_temp") or path.name.startswith("access"):
+            problems.append(f"{path.relative_to(folder)} was written")
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        found = [value for value in secrets if value in text]
+        if found:
+            problems.append(f"{path.relative_to(folder)} holds {', '.join(found)}")
+    return Check(
+        "no access log, nothing spooled, no client header or token in any output",
+        not problems,
+        "; ".join(problems)
+        or f"{sum(1 for p in folder.rglob('*.log'))} output files searched for "
+        f"{len(secrets)} canaries and the member token",
+    )
 
 
 def proxy_headers(cluster: Cluster, member_path: str) -> Check:

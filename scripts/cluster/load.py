@@ -68,8 +68,10 @@ def drive(
     workers: int,
     today: date,
     at_third: Callable[[], None],
+    canaries: dict[str, str],
 ) -> Outcome:
-    """Send `count` reports with `workers` clients; call `at_third` once a third is answered."""
+    """Send `count` reports with `workers` clients; call `at_third` once a third is answered.
+    Every request also carries `canaries`: headers that must be found nowhere afterwards."""
     names = districts(count)
     # Days over the last 24 days: some weeks are due for release, the current one is not.
     outcome = Outcome(sent={d: today - timedelta(days=n % 24) for n, d in enumerate(names)})
@@ -78,7 +80,7 @@ def drive(
         work.put((n, name))
     lock = threading.Lock()
     fired = threading.Event()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", **canaries}
 
     def worker() -> None:
         with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:

@@ -91,6 +91,7 @@ class Cluster:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     login_per_username: int = 5
     login_per_address: int = 10
+    secrets: list[str] = field(default_factory=list)  # values no output may contain
 
     def env(self, name: str) -> dict[str, str]:
         """The compose app service's environment, as this machine can give it."""
@@ -183,7 +184,9 @@ class Cluster:
         prefix.mkdir(exist_ok=True)
         self.nginx_port = free_port()
         conf = prefix / "nginx.conf"
-        conf.write_text(render_nginx_conf(NGINX_CONF.read_text(), self.ports, self.nginx_port))
+        conf.write_text(
+            render_nginx_conf(NGINX_CONF.read_text(), self.ports, self.nginx_port, prefix)
+        )
         directives = f"daemon off; pid {prefix / 'nginx.pid'};"
         if os.geteuid() == 0:  # workers would otherwise drop to `nobody`
             directives += " user root;"
@@ -230,11 +233,20 @@ class Cluster:
                 proc.wait()
 
 
-def render_nginx_conf(conf: str, ports: list[int], listen_port: int) -> str:
-    """deploy/nginx.conf with its upstream pointed at local replicas and a local port.
+def render_nginx_conf(conf: str, ports: list[int], listen_port: int, prefix: Path) -> str:
+    """deploy/nginx.conf with its upstream pointed at local replicas, a local port, and the
+    temporary folders in `prefix` (Debian's nginx would use /var/lib/nginx, which only root
+    may write, and where the check that nothing was spooled could not look).
 
     Everything else is the shipped file, so what the cluster test proves is that file.
     """
+    temp = "".join(
+        f"    {kind}_temp_path {prefix / (kind + '_temp')};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf, found = re.subn(r"^http \{\n", lambda m: m.group(0) + temp, conf, flags=re.M)
+    if found != 1:
+        raise ValueError("deploy/nginx.conf no longer has its `http {` block")
     upstream = "\n".join(f"        server 127.0.0.1:{port};" for port in ports)
     conf, found = re.subn(r"^\s*server app:8000;$", upstream, conf, flags=re.M)
     if found != 1:
