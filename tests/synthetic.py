@@ -97,6 +97,7 @@ def cli_env(settings) -> dict[str, str]:
         "RAIDWATCH_ENV": "test",
         "RAIDWATCH_SECRET_KEY": settings.secret_key,
         "RAIDWATCH_DATA_DIR": str(settings.data_dir),
+        "RAIDWATCH_MAPS_DIR": str(settings.maps_dir),  # never the project's own maps folder
         "RAIDWATCH_MIN_POSTCODES": str(settings.min_postcodes),
         "RAIDWATCH_EPSILON": str(settings.epsilon),
         "RAIDWATCH_TREND_EPSILON": str(settings.trend_epsilon),

@@ -8,12 +8,15 @@ store and the count after it, so submissions racing at the very edge can oversho
 allowance by how many arrive at once.)
 
 Per sender: a short burst limit on every submission, keyed by an HMAC of the client address
-under a key that lives only in this process's memory and is replaced every day, so the key
+under a random key that is replaced every (UTC) day and never written to disk, so the key
 cannot be recovered from anything stored and yesterday's keys are gone. It only ever tells
 a sender about their own submissions.
 
 Fixed windows keep a counter, not a list of times. State is in memory by default;
-``redis://`` shares it between replicas (Redis here keeps nothing on disk).
+``redis://`` shares it between replicas (Redis here keeps nothing on disk). Shared counters
+need keys that agree, so with Redis the daily key is shared too: the first replica to need
+it on a new day creates it with ``SET NX`` (expiring a day later), every other one reads
+that same key, and each keeps it in memory until the day changes.
 """
 
 from __future__ import annotations
@@ -25,26 +28,57 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+SHARED_KEY_PREFIX = "raidwatch:address-key:"  # + the UTC day; the value is 32 random bytes
+SHARED_KEY_SECONDS = 2 * 24 * 3600  # outlives its day wherever a replica's clock is
+
 
 class DailyKey:
-    """A random key held only in memory and replaced when the UTC day changes."""
+    """A random key replaced when the UTC day changes: only in this process's memory, or,
+    when `storage` is Redis, created once per day in Redis and shared by every replica."""
 
-    def __init__(self) -> None:
+    def __init__(self, storage: str = "memory://") -> None:
         self._lock = threading.Lock()
         self._day = ""
         self._key = b""
+        self._redis = _redis_client(storage)
 
     def current(self) -> bytes:
         today = datetime.now(UTC).date().isoformat()
         with self._lock:
             if today != self._day:
-                self._day, self._key = today, secrets.token_bytes(32)
+                self._day, self._key = today, self._new_key(today)
             return self._key
+
+    def _new_key(self, day: str) -> bytes:
+        fresh = secrets.token_bytes(32)
+        if self._redis is None:
+            return fresh
+        name = SHARED_KEY_PREFIX + day
+        self._redis.set(name, fresh, nx=True, ex=SHARED_KEY_SECONDS)  # the first one wins
+        shared = self._redis.get(name)
+        return bytes(shared) if shared else fresh
+
+
+def _redis_client(storage: str) -> Any:
+    """A Redis client for the storage URI of the counters, or None when they are in memory."""
+    scheme = storage.split("://", 1)[0]
+    if scheme == "memory":
+        return None
+    if scheme not in ("redis", "rediss", "redis+unix"):
+        raise ValueError(
+            "RAIDWATCH_RATE_LIMIT_STORAGE must be memory:// or redis://host:port (rediss://, "
+            "redis+unix://path): the daily address key is shared through Redis"
+        )
+    import redis
+
+    url = storage.replace("redis+unix://", "unix://", 1)
+    return redis.Redis.from_url(url)
 
 
 def hashed_address(key: DailyKey, address: str) -> str:
@@ -56,7 +90,7 @@ class IntakeLimits:
         self._limiter = FixedWindowRateLimiter(storage_from_string(storage))
         self._per_link = RateLimitItemPerHour(per_link_per_hour) if per_link_per_hour else None
         self._burst = RateLimitItemPerMinute(burst_per_minute) if burst_per_minute else None
-        self._daily_key = DailyKey()
+        self._daily_key = DailyKey(storage)
 
     def sender_key(self, address: str) -> str:
         return hashed_address(self._daily_key, address)

@@ -9,7 +9,8 @@ Invariants:
   without it gets no more password checks, and the owner (password + code) is still let in.
 - At most ``concurrency`` password checks (argon2id, 64 MiB each) run at once.
 - Counter keys are SHA-256 hashes of at most 64 characters of the username (no 900 kB
-  keys) and HMACs of the address under a daily in-memory key; nothing is stored.
+  keys) and HMACs of the address under the daily key of `intake.limits.DailyKey` (in
+  memory, or shared through Redis with the counters so replicas agree); nothing is stored.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class LoginThrottle:
         self._limiter = FixedWindowRateLimiter(storage_from_string(storage))
         self._per_username = parse(f"{per_username}/15 minutes")
         self._per_address = RateLimitItemPerHour(per_address) if per_address else None
-        self._key = DailyKey()
+        self._key = DailyKey(storage)
         self._checks = threading.BoundedSemaphore(concurrency)
         self._wait = wait_seconds
 

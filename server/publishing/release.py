@@ -83,7 +83,16 @@ def due_weeks(*, conn: Connection, as_of: date, delay_days: int) -> list[str]:
 
 
 def publish(*, settings: Settings, as_of: date, gazetteer: Gazetteer | None = None) -> list[str]:
-    """Release every due week (as if run on `as_of`); returns the weeks released now."""
+    """Release every due week (as if run on `as_of`); returns the weeks released now.
+
+    A day later than today is refused outside tests (`RAIDWATCH_ENV=test`): it would
+    freeze weeks that have not ended, with their reports still to come."""
+    today = settings.today()
+    if as_of > today and settings.env != "test":
+        raise ValueError(
+            f"cannot publish as of {as_of}, a day after today ({today}): that would release "
+            "weeks that have not ended yet, and freeze them without their reports"
+        )
     engine = get_engine(settings)
     gazetteer = gazetteer or load_gazetteer(settings)
     plan = plan_series(gazetteer=gazetteer, min_postcodes=settings.min_postcodes)

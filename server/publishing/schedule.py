@@ -35,11 +35,14 @@ class NextRelease:
 def next_release(
     *, today: date, hour_now: int, publish_hour: int, delay_days: int, released: Collection[str]
 ) -> NextRelease:
-    """The next run that will release a week not yet released, and which week that is."""
+    """The next run that will release a week not yet released, and which week that is.
+
+    Releases of weeks that have not fallen due yet (an operator published "as of" a later
+    day) only push it further out: a new week falls due every 7 days and `released` is
+    finite, so the search ends."""
     day = today if hour_now < publish_hour else today + timedelta(days=1)
-    for _ in range(15):
+    while True:
         week = latest_due_week(as_of=day, delay_days=delay_days)
         if week not in released:
             return NextRelease(day=day, hour=publish_hour, week=week)
         day += timedelta(days=1)
-    raise AssertionError("a new week falls due at least every 7 days")
