@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -26,11 +27,12 @@ import uvicorn
 
 from server.config import PROJECT_ROOT
 from server.db import get_engine
+from server.intake.sealing import new_keypair
 from server.maps.assets import PREFIX
 from server.maps.drawing import NAMES, draw_maps, maps_are_current, render_maps
 from server.maps.store import store_maps
 from server.publishing.jobs import publish_and_draw
-from tests.conftest import free_port
+from tests.conftest import PG_URL, _pg_exec, free_port
 from tests.factories import add_incidents, add_organiser, make_network
 from tests.organisers import logged_in
 from tests.synthetic import RAIDWATCH, cli_env, run_cli, table_rows
@@ -160,13 +162,15 @@ def test_a_map_survives_deleting_every_local_folder(released, session, tmp_path)
     # No map was written anywhere on disk: not under the test's folders, nor the project's.
     assert not list(tmp_path.rglob("*.html"))
     assert sorted(p.name for p in (PROJECT_ROOT / "maps").iterdir()) == ["README.md"]
-    database = Path(released.resolved_database_url.removeprefix("sqlite:///"))
-    for item in list(tmp_path.iterdir()):
-        if item.is_dir() and item not in database.parents:
+    url = released.resolved_database_url
+    database = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
+    for item in list(tmp_path.iterdir()):  # on PostgreSQL: every folder, data folder too
+        if item.is_dir() and (database is None or item not in database.parents):
             shutil.rmtree(item)
-    for item in released.data_dir.iterdir():  # keep only the SQLite files (PG: none here)
-        if not item.name.startswith(database.name):
-            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    if database is not None:  # SQLite: keep the database's own files, nothing else
+        for item in database.parent.iterdir():
+            if not item.name.startswith(database.name):
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
     with serving(create_app(released)) as url:
         client = _organiser(url)
         for name in NAMES:
@@ -235,3 +239,32 @@ def test_export_and_draw_say_when_there_is_nothing(pub, monkeypatch, capsys, tmp
     assert not (tmp_path / "x").exists()
     code, _, err = run_cli(monkeypatch, capsys, pub, "maps", "draw")
     assert code == 2 and "nothing is released yet" in err
+
+
+@pytest.fixture
+def elsewhere(released, tmp_path) -> Iterator:
+    """Settings for a second, empty database: where a backup is restored."""
+    if PG_URL:
+        name = f"rw_maps_{uuid.uuid4().hex[:10]}"
+        _pg_exec(f'CREATE DATABASE "{name}"')
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite:///{tmp_path / 'restored' / 'raidwatch.sqlite3'}"
+    value = released.model_copy(update={"database_url": url})
+    yield value
+    get_engine(value).dispose()
+    if PG_URL:
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_sealed_backup_carries_the_maps(released, elsewhere, monkeypatch, capsys, tmp_path):
+    public, private = new_keypair()
+    (tmp_path / "b.pub").write_text(public)
+    (tmp_path / "b.key").write_text(private)
+    target = tmp_path / "raidwatch.sealed"
+    argv = ("backup", str(target), "--key", str(tmp_path / "b.pub"))
+    assert run_cli(monkeypatch, capsys, released, *argv)[0] == 0
+    argv = ("restore", str(target), "--key", str(tmp_path / "b.key"))
+    assert run_cli(monkeypatch, capsys, elsewhere, *argv)[0] == 0
+    assert stored(elsewhere) == stored(released)
+    assert maps_are_current(settings=elsewhere)  # nothing to redraw after a restore
