@@ -104,10 +104,9 @@ class Cluster:
             RAIDWATCH_SECRET_KEY=self.secret_key,
             RAIDWATCH_DATABASE_URL=self.database.url,
             RAIDWATCH_RATE_LIMIT_STORAGE=self.redis_url,
-            RAIDWATCH_DATA_DIR=str(data),
-            # No shared volume: each replica (and each command) has a maps folder of its own,
+            # No shared volume: each replica (and each command) has a data folder of its own,
             # as replicas on separate hosts would.
-            RAIDWATCH_MAPS_DIR=str(data / "maps"),
+            RAIDWATCH_DATA_DIR=str(data),
             RAIDWATCH_BURST_LIMIT="0",  # as in docker-compose.yml: nginx forwards no address
             # Stored reports per link per hour: high enough for the load, still counted in Redis.
             RAIDWATCH_RATE_LIMIT_PER_LINK="100000",
