@@ -85,6 +85,8 @@ def test_two_processes_draw_the_same_releases_into_the_same_bytes(released):
     first = _draw_in_a_process(released, seed="1")
     second = _draw_in_a_process(released, seed="2")
     assert first == second == here
+    assert render_maps(settings=released) == list(NAMES)  # and again in this process
+    assert stored(released) == here
     # Not trivially equal: the pages are full maps whose elements have stable names.
     html = first["weekly"][0].decode()
     assert "map_00000000000000000000000000000000" in html
