@@ -21,8 +21,10 @@ from server.logs import configure_logging
 from server.maps.assets import mount_assets
 from server.organising.throttle import LoginThrottle
 from server.places.gazetteer import Gazetteer
+from server.readiness import readiness
 from server.web import member
 from server.web.bodies import BodyLimit
+from server.web.database_away import DatabaseAway
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
 from server.web.language import LanguageFromRequest
 from server.web.organiser import account, dashboard, login, manage, moderation
@@ -71,6 +73,7 @@ def create_app(
     )
     # Outermost last: every response, the guards' refusals and the 500 page included, gets
     # the security headers; the guards run before any route reads a body.
+    app.add_middleware(DatabaseAway)  # innermost: a calm 503 while the database is away
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOriginPosts)
     app.add_middleware(HeadAsGet)
@@ -108,6 +111,12 @@ def create_app(
     def healthz() -> dict[str, str]:
         """Liveness for the proxy; says nothing about the data."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness: database reachable, schema at the expected head, last release's age."""
+        ready, facts = readiness(app.state.settings)
+        return JSONResponse(facts, status_code=200 if ready else 503)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

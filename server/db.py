@@ -46,7 +46,11 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # A database that does not answer fails a request in seconds (a calm 503, see
+    # server/web/database_away.py) instead of holding it until the client gives up.
+    return create_engine(
+        url, pool_pre_ping=True, hide_parameters=True, connect_args={"connect_timeout": 5}
+    )
 
 
 def private_folder(folder: Path) -> None:

@@ -59,6 +59,7 @@ PUBLIC = {
     "/api/v1/reports",
     "/login",
     "/healthz",
+    "/readyz",  # readiness: no secrets, nothing about reports (tests/test_database_away.py)
 }
 ID_PARAMS = {"network_id", "report_id", "organiser_id"}
 # Enrolling acts only for an organiser without a second factor (tested in test_second_factor).
