@@ -1,0 +1,1 @@
+"""The cluster test: see __main__."""
