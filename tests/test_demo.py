@@ -56,19 +56,13 @@ def test_demo_then_publish_yields_frozen_releases_above_the_floor(cli, settings)
         > 0
     )
     for window in ("1", "4", "12"):
-        out = cli("export", "--window", window)[1]
-        threshold = float(out.splitlines()[1].split("threshold=")[1])
-        rows = list(
-            csv.DictReader(
-                io.StringIO(
-                    "\n".join(line for line in out.splitlines() if not line.startswith("#"))
-                )
-            )
-        )
+        meta = json.loads(cli("export", "--window", window, "--format", "metadata")[1])
+        threshold = float(meta["threshold"])
+        rows = list(csv.DictReader(io.StringIO(cli("export", "--window", window)[1])))
         assert rows, f"the {window}-week view shows something"
         assert all(int(row["count"]) >= max(threshold, settings.k) for row in rows)
         geo = json.loads(cli("export", "--window", window, "--format", "geojson")[1])
-        assert {f["properties"]["area"] for f in geo["features"]} == {r["area"] for r in rows}
+        assert {f["properties"]["area_id"] for f in geo["features"]} == {r["area_id"] for r in rows}
     assert cli("publish", "--as-of", "2026-03-25")[1].strip() == "released 2026-W12"
 
 
