@@ -208,7 +208,7 @@ def test_organisers_set_the_home_area_on_the_networks_page(live_server, network,
     alice = logged_in(clients(), "alice")
     url = f"/organise/networks/{net.id}/area"
     bad = alice.post(url, data={"home_area": "E, Atlantis", "csrf_token": csrf_token(alice)})
-    assert "Atlantis" in alice.get(bad.headers["location"]).text
+    assert bad.status_code == 422 and "Atlantis" in bad.text  # refused on the page itself
     good = alice.post(url, data={"home_area": "e, ig,  hackney", "csrf_token": csrf_token(alice)})
     assert good.status_code == 303
     session.expire_all()
