@@ -9,13 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
 from server.api import reports as api_reports
-from server.config import PROJECT_ROOT, Settings, get_settings
+from server.config import Settings, get_settings
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
 from server.maps.assets import mount_assets
@@ -33,6 +32,7 @@ from server.web.organiser.login import ENROL
 from server.web.organiser.pages import organiser_error
 from server.web.origin import SameOriginPosts
 from server.web.protocol import CrashGuard, HeadAsGet
+from server.web.static_files import CompressSafe, mount_static
 from server.web.templating import templates
 from server.web.vendor import mount_vendor
 
@@ -74,13 +74,14 @@ def create_app(
     # Outermost last: every response, the guards' refusals and the 500 page included, gets
     # the security headers; the guards run before any route reads a body.
     app.add_middleware(DatabaseAway)  # innermost: a calm 503 while the database is away
+    app.add_middleware(CompressSafe)  # gzip: static files, maps and exports only
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOriginPosts)
     app.add_middleware(HeadAsGet)
     app.add_middleware(CrashGuard)
     app.add_middleware(LanguageFromRequest)  # every page and message below speaks it
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "server" / "static"), name="static")
+    mount_static(app)
     mount_assets(app)
     mount_vendor(app)
     app.include_router(member.router)

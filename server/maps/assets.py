@@ -7,26 +7,23 @@ filesystem). Versions are part of the URL, so a long cache never serves a stale 
 after an upgrade.
 
 - Leaflet (JS, CSS, control and marker images) comes from `xstatic-leaflet`.
-- leaflet-heat comes from `folium`, which ships the copy its HeatMap plugin uses.
 
-No jQuery, Bootstrap, Font Awesome or d3: the maps do not use them.
+No jQuery, Bootstrap, Font Awesome, d3 or leaflet-heat: the maps do not use them (the heat
+layer was dropped: see README "Reading the maps").
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import folium
 import xstatic.pkg.leaflet as xleaflet
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 
 PREFIX = "/maps-assets/"
 LEAFLET_DIR = f"leaflet-{xleaflet.VERSION}"
-HEAT_DIR = f"leaflet-heat-folium-{folium.__version__}"
 
 _LEAFLET = Path(xleaflet.BASE_DIR)
-_FOLIUM_TEMPLATES = Path(folium.__file__).resolve().parent / "templates"
 
 ASSETS: dict[str, Path] = {
     f"{LEAFLET_DIR}/leaflet.js": _LEAFLET / "leaflet.js",
@@ -43,12 +40,10 @@ ASSETS: dict[str, Path] = {
             "marker-shadow.png",
         )
     },
-    f"{HEAT_DIR}/leaflet-heat.js": _FOLIUM_TEMPLATES / "leaflet_heat.min.js",
 }
 
 LEAFLET_JS = PREFIX + f"{LEAFLET_DIR}/leaflet.js"
 LEAFLET_CSS = PREFIX + f"{LEAFLET_DIR}/leaflet.css"
-HEAT_JS = PREFIX + f"{HEAT_DIR}/leaflet-heat.js"
 
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",

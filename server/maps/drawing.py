@@ -170,12 +170,13 @@ def draw_maps(
         )
         pages[f"window-{window}"] = render_map(
             areas=as_frame(view),
-            title="Incidents per area",
+            title="Incident rates by area",
             subtitle=subtitle,
             tile_url=settings.tile_url,
             labels=labels,
             outline=land,
             noisy=view.noise != "none",
+            district_points=gazetteer.district_points(),
         )
     weekly = []
     for week, one in singles:
@@ -191,6 +192,7 @@ def draw_maps(
             labels=labels,
             outline=land,
             noisy=views[12].noise != "none",  # type: ignore[union-attr]
+            district_points=gazetteer.district_points(),
         )
     return DrawnMaps(
         release_id=latest[0], week=latest[1], drawn_with=renderer_key(settings), pages=pages

@@ -64,12 +64,14 @@ NOTHING_YET = (
     "the publication floor in this window.</p>"
 )
 NOTE = (
-    "Noisy counts of incidents. Areas below the floor (the smallest count shown) are merged "
-    "into a region or hidden."
+    "From noisy counts of incidents. The same colour means the same rate on every map. "
+    "Areas below the floor (the smallest count shown) are merged into a striped region or "
+    "hidden."
 )
 NOTE_EXACT = (
-    "Exact counts of incidents: no noise was added (ε, the privacy setting, is 0). Areas "
-    "below the floor (the smallest count shown) are merged into a region or hidden."
+    "From exact counts of incidents: no noise was added (ε, the privacy setting, is 0). The "
+    "same colour means the same rate on every map. Areas below the floor (the smallest count "
+    "shown) are merged into a striped region or hidden."
 )
 
 
@@ -98,10 +100,10 @@ def panels(
         )
         boxes.append(
             f'<div class="rw-panel rw-legend" data-layer-index="{i}"'
-            f"{'' if i == 0 else ' hidden'}><h2>Incidents per area</h2>"
+            f"{'' if i == 0 else ' hidden'}><h2>Incidents a week per 2,000 postcodes</h2>"
             f'<p class="rw-layer">{escape(layer)}</p><ul>{items}'
             '</ul><p class="rw-key"><span class="rw-sw"></span>area'
-            '<span class="rw-sw rw-sw-region"></span>merged region</p>'
+            '<span class="rw-sw rw-sw-region"></span>merged region (striped)</p>'
             f'<p class="rw-note">{NOTE if noisy else NOTE_EXACT}</p></div>'
         )
     return head + "".join(boxes)

@@ -294,6 +294,14 @@ class Gazetteer:
     def district_names(self) -> dict[str, str]:
         return {code: self._district_label(code) for code in self._districts}
 
+    def district_points(self) -> list[tuple[str, float, float, str, int]]:
+        """(district, lat, lng, authority, postcodes) of every district: public centroids
+        and sizes from the shipped tables, for map labels and outlines."""
+        return [
+            (code, row.lat, row.lng, row.context, row.postcodes)
+            for code, row in self._districts.items()
+        ]
+
     def res6_postcode_counts(self) -> dict[str, int]:
         return dict(self._res6)
 

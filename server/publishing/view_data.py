@@ -39,6 +39,7 @@ class ViewRow:
     km2: float
     pooled_areas: int
     geometry: str  # GeoJSON, WGS84
+    postcodes: int = 0  # postcodes the area (or the pooled areas) cover: maps show rates
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def load_view(
             km2=areas[area].km2,
             pooled_areas=1,
             geometry=areas[area].geometry,
+            postcodes=areas[area].postcodes,
         )
         for area, count in view.shown_areas.items()
     ]
@@ -149,6 +151,7 @@ def load_view(
                 km2=round(sum(areas[a].km2 for a in pooled), 2),
                 pooled_areas=len(pooled),
                 geometry=_union([areas[a].geometry for a in pooled]),
+                postcodes=sum(areas[a].postcodes for a in pooled),
             )
         )
     rows.sort(key=lambda row: (-row.count, row.kind, row.area))
@@ -180,7 +183,8 @@ def window_sigma(epsilons: Iterable[float]) -> float:
 
 
 def as_frame(view: WindowView) -> gpd.GeoDataFrame:
-    """The view's rows as a GeoDataFrame (area, name, count, km2, kind; EPSG:4326), for maps."""
+    """The view's rows as a GeoDataFrame (area, name, count, km2, kind, postcodes, and the
+    number of released weeks summed; EPSG:4326), for maps."""
     return gpd.GeoDataFrame(
         {
             "area": [r.area for r in view.rows],
@@ -188,6 +192,8 @@ def as_frame(view: WindowView) -> gpd.GeoDataFrame:
             "count": [r.count for r in view.rows],
             "km2": [r.km2 for r in view.rows],
             "kind": [r.kind for r in view.rows],
+            "postcodes": [r.postcodes for r in view.rows],
+            "weeks": [len(view.weeks)] * len(view.rows),
         },
         geometry=[shapely.from_geojson(r.geometry) for r in view.rows],
         crs="EPSG:4326",

@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from server.config import PROJECT_ROOT
 from server.i18n import LANGUAGES, current_language
 from server.i18n.catalogs import plain_gettext, plain_ngettext
+from server.web.static_files import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.add_extension("jinja2.ext.i18n")
@@ -19,4 +20,4 @@ templates.env.policies["ext.i18n.trimmed"] = True
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
     gettext=plain_gettext, ngettext=plain_ngettext, newstyle=True
 )
-templates.env.globals.update(language=current_language, languages=LANGUAGES)
+templates.env.globals.update(language=current_language, languages=LANGUAGES, static_url=static_url)
