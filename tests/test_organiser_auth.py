@@ -52,6 +52,7 @@ ORGANISER_PREFIXES = ("/organise", "/logout")
 PUBLIC = {
     "/api/v1/openapi.json",
     "/static/{path}",
+    "/static/v/{digest}/{name}",
     "/maps-assets/{path}",
     "/vendor/htmx.min.js",
     "/r/{token}",

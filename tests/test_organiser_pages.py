@@ -33,6 +33,7 @@ from server.organising.second_factor import seal_secret
 from server.publishing.exports import CSV_COLUMNS
 from server.publishing.jobs import publish_and_draw
 from server.publishing.view_data import WINDOWS
+from server.web.static_files import static_url
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, add_incidents, add_organiser, add_report, storage_cell
 from tests.organisers import (
@@ -176,7 +177,9 @@ def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(relea
     assert html.count("the numbers as a table</summary>") == 2
     assert '<th scope="row">Network Alpha</th>' in html
     assert "<script>" not in html  # only htmx, from this host
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/vendor/htmx.min.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == [
+        f'<script src="{static_url("htmx.min.js")}" defer>'
+    ]
 
 
 def _stored_name(pub, area: str) -> str:

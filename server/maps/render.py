@@ -346,16 +346,18 @@ class ZoomLevels(MacroElement):
             // Names in order of importance (cities, boroughs, districts; biggest first):
             // a name that would overlap one already shown is hidden at this zoom.
             function declutter(box) {
-                var shown = [];
                 var names = ".rw-place span, .rw-borough-name span, .rw-district-name span";
-                box.querySelectorAll(names).forEach(function (label) {
-                    label.style.visibility = "";
-                    var r = label.getBoundingClientRect();
+                var labels = Array.from(box.querySelectorAll(names));
+                // Reset, then read every box in one layout pass, then hide: no reflow per name.
+                labels.forEach(function (label) { label.style.visibility = ""; });
+                var rects = labels.map(function (label) { return label.getBoundingClientRect(); });
+                var shown = [];
+                rects.forEach(function (r, i) {
                     var hit = shown.some(function (s) {
                         return r.left < s.right && s.left < r.right
                             && r.top < s.bottom && s.top < r.bottom;
                     });
-                    if (hit) { label.style.visibility = "hidden"; } else { shown.push(r); }
+                    if (hit) { labels[i].style.visibility = "hidden"; } else { shown.push(r); }
                 });
             }
             map.on("zoomend", update);
