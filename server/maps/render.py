@@ -317,7 +317,8 @@ class ZoomLevels(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function (map, levels) {
-            levels.forEach(function (level) {
+            // Built the first time the reader zooms in far enough: none of it at country zoom.
+            function build(level) {
                 level.layer = L.layerGroup();
                 L.geoJSON(level.shapes, {
                     pane: "orientation", interactive: false,
@@ -333,15 +334,23 @@ class ZoomLevels(MacroElement):
                         })
                     }).addTo(level.layer);
                 });
-            });
+            }
             function update() {
                 var zoom = map.getZoom();
                 levels.forEach(function (level) {
-                    if (zoom >= level.zoom) { map.addLayer(level.layer); }
-                    else { map.removeLayer(level.layer); }
+                    if (zoom >= level.zoom) {
+                        if (!level.layer) { build(level); }
+                        map.addLayer(level.layer);
+                    } else if (level.layer) {
+                        map.removeLayer(level.layer);
+                    }
                 });
                 map.getContainer().classList.toggle("rw-far", zoom < {{ this.far }});
-                declutter(map.getContainer());
+                // City names alone are spaced on the server: until a reader first zooms in,
+                // no check (and no forced layout) is needed.
+                if (levels.some(function (level) { return level.layer; })) {
+                    declutter(map.getContainer());
+                }
             }
             // Names in order of importance (cities, boroughs, districts; biggest first):
             // a name that would overlap one already shown is hidden at this zoom.
