@@ -143,6 +143,17 @@ def render_map(
             gpd.GeoDataFrame(geometry=[g for f in shown for g in f.geometry], crs="EPSG:4326")
         )
     )
+    view = _bounds(shown) if shown else (_UK_BOUNDS if land.is_empty else land.bounds)
+    if shown or not land.is_empty:
+        west, south, east, north = view
+        # Fitted before any layer is added, so each is drawn once, at the final zoom; room
+        # for the title box above and the legend below-left.
+        m.fit_bounds(
+            [[south, west], [north, east]],
+            padding_top_left=(40, 80),
+            padding_bottom_right=(40, 40),
+            max_zoom=MAX_FIT_ZOOM,
+        )
     if not land.is_empty:
         # Over tiles, the outline would only hide them: offered, but off and unfilled.
         land_style = {**page.LAND_STYLE, "fillOpacity": 0} if tile_url else page.LAND_STYLE
@@ -160,7 +171,6 @@ def render_map(
         for i, (name, frame) in enumerate(layers)
         if weeks or not frame.empty  # an empty week stays pickable, to show it was empty
     ]
-    view = _bounds(shown) if shown else (_UK_BOUNDS if land.is_empty else land.bounds)
     places = _declutter(labels or [], view)
     if places:
         group = folium.FeatureGroup(name="Place names", show=True).add_to(m)
@@ -190,15 +200,6 @@ def render_map(
             subtitles=[subtitle, *(page.week_title(week) for week, _ in weeks)],
             empties=[frame.empty for _, frame in layers],
         ).add_to(m)
-    if shown or not land.is_empty:
-        west, south, east, north = view
-        # Room for the title box above and the legend below-left.
-        m.fit_bounds(
-            [[south, west], [north, east]],
-            padding_top_left=(40, 80),
-            padding_bottom_right=(40, 40),
-            max_zoom=MAX_FIT_ZOOM,
-        )
 
     root = m.get_root()
     if not isinstance(root, Figure):  # folium.Map always makes one; this tells mypy
