@@ -101,10 +101,13 @@ def test_static_files_maps_and_exports_are_compressed(alice, pub):
         assert response.content == bytes(row.html)  # unchanged once unzipped
         assert "csrf" not in response.text.lower()  # nothing secret in a map page
     assert set(MAP_NAMES) == set(NAMES)
-    # Exports too, once worth it (this one release makes a file under the minimum).
-    export = alice.get("/organise/export.geojson?window=4", headers=gzip)
-    assert export.status_code == 200 and len(export.content) < MIN_GZIP_BYTES
-    assert compressible("/organise/export.geojson") and compressible("/organise/export.csv")
+    # Exports too, when worth it (over MIN_GZIP_BYTES).
+    for fmt in ("geojson", "csv", "metadata.json"):
+        export = alice.get(f"/organise/export.{fmt}?window=4", headers=gzip)
+        assert export.status_code == 200 and compressible(f"/organise/export.{fmt}")
+        big = len(export.content) >= MIN_GZIP_BYTES
+        assert (export.headers.get("content-encoding") == "gzip") == big, fmt
+    assert len(alice.get("/organise/export.geojson?window=4").content) >= MIN_GZIP_BYTES
 
 
 def test_pages_with_a_csrf_token_are_never_compressed(alice, live_server, network):
@@ -117,6 +120,7 @@ def test_pages_with_a_csrf_token_are_never_compressed(alice, live_server, networ
         "/organise",
         "/organise?window=12",
         "/organise/reports?district=E8&status=pending",
+        "/organise/summary?window=12",
         "/organise/networks",
         "/organise/account",
         "/organise/map/nothing-here",

@@ -38,7 +38,7 @@ COMPRESSIBLE_PREFIXES = ("/static/", "/maps-assets/", "/vendor/")
 MAP_NAMES = ("window-1", "window-4", "window-12", "weekly")  # server.maps.drawing.NAMES
 COMPRESSIBLE_PAGES = frozenset(
     [f"/organise/map/{name}" for name in MAP_NAMES]
-    + [f"/organise/export.{fmt}" for fmt in ("csv", "geojson")]
+    + [f"/organise/export.{fmt}" for fmt in ("csv", "geojson", "metadata.json")]
 )
 MIN_GZIP_BYTES = 1024
 
