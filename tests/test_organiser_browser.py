@@ -316,13 +316,18 @@ def test_skip_link_comes_first_and_map_shapes_are_no_tab_stops(chromium, demo, l
 def _without_svg(route) -> None:
     """Tor Browser on "Safest" draws no SVG: serve our stylesheet with every SVG hidden."""
     response = route.fetch()
-    route.fulfill(response=response, body=response.text() + "\nsvg { display: none !important; }")
+    # The body is already decoded: no content-encoding (the file is sent gzipped) or length.
+    headers = {
+        k: v for k, v in response.headers.items() if k not in ("content-encoding", "content-length")
+    }
+    body = response.text() + "\nsvg { display: none !important; }"
+    route.fulfill(response=response, headers=headers, body=body)
 
 
 def test_with_svg_off_charts_and_the_qr_code_have_fallbacks(chromium, demo, live_server):
     base = live_server.url
     context = chromium.new_context(java_script_enabled=False, viewport=VIEWPORT)
-    context.route("**/static/organiser.css*", _without_svg)
+    context.route("**/organiser.css", _without_svg)  # at its versioned URL
     page = context.new_page()
     _log_in(page, base)
     charts = page.locator("section.chart")
