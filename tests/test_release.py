@@ -12,7 +12,7 @@ import pytest
 
 from server.config import PROJECT_ROOT
 from server.publishing import release as release_module
-from server.publishing.release import due_weeks, publish
+from server.publishing.release import REGION_SHARE, due_weeks, publish
 from server.publishing.schedule import is_due, latest_due_week
 from server.weeks import previous_weeks
 from tests.factories import add_incidents, add_report, make_network, storage_cell
@@ -104,14 +104,16 @@ def test_noise_is_applied_once_and_recorded_in_the_ledger(settings, tmp_path, se
 
     monkeypatch.setattr(release_module, "noisy_counts", counting)
     weeks = publish(settings=pub, as_of=DUE)
-    assert len(weeks) == 12 and len(calls) == 12  # area counts (no trend or late budget)
+    # Area counts and region counts, the map budget split between them (no trend or late).
+    assert len(weeks) == 12 and len(calls) == 24
+    assert calls[:2] == [1.0 - REGION_SHARE, REGION_SHARE]
     noisy = [count for week in weeks for count in published(pub, week).values()]
     assert any(count != 0 for count in noisy if count != 6)  # ~130 zeros: noise shows
     ledger = table_rows(pub, "SELECT week, epsilon FROM budget_ledger ORDER BY week")
     assert [row.week for row in ledger] == weeks and {row.epsilon for row in ledger} == {1.0}
     before = {week: published(pub, week) for week in weeks}
     assert publish(settings=pub, as_of=DUE + timedelta(days=2)) == []
-    assert len(calls) == 12  # never noised twice
+    assert len(calls) == 24  # never noised twice
     assert {week: published(pub, week) for week in weeks} == before
 
 

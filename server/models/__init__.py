@@ -116,6 +116,9 @@ class Release(SQLModel, table=True):
     late_total: int
     trend_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     late_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    # The part of `epsilon` spent on the region counts (the areas got the rest); 0 before
+    # region counts existed.
+    region_epsilon: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class PublishedCount(SQLModel, table=True):
@@ -126,6 +129,17 @@ class PublishedCount(SQLModel, table=True):
 
     release_id: uuid.UUID = Field(foreign_key="releases.id", primary_key=True)
     area: str = Field(max_length=24, primary_key=True)
+    count: int
+
+
+class PublishedRegionCount(SQLModel, table=True):
+    """A frozen noisy count of incidents in one resolution-4 region in one released week."""
+
+    __tablename__ = "published_region_counts"
+    __table_args__ = NO_ROWID
+
+    release_id: uuid.UUID = Field(foreign_key="releases.id", primary_key=True)
+    region: str = Field(max_length=24, primary_key=True)
     count: int
 
 
@@ -220,6 +234,7 @@ __all__ = [
     "PublicationArea",
     "PublicationRegion",
     "PublishedCount",
+    "PublishedRegionCount",
     "RecoveryCode",
     "Release",
     "RenderedMap",

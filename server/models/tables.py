@@ -16,6 +16,7 @@ from server.models import (
     PublicationArea,
     PublicationRegion,
     PublishedCount,
+    PublishedRegionCount,
     Release,
     RenderedMap,
     Report,
@@ -34,6 +35,7 @@ LEDGER = _table(BudgetLedger)
 NAMED = _table(NamedArea)
 NETWORKS = _table(Network)
 REGIONS = _table(PublicationRegion)
+REGION_COUNTS = _table(PublishedRegionCount)
 RELEASES = _table(Release)
 RENDERED_MAPS = _table(RenderedMap)
 REPORTS = _table(Report)

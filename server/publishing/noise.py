@@ -12,6 +12,9 @@ returns the counts unchanged.
 
 `tail_threshold` is arithmetic on the public noise distribution only (no data): the exact
 tail of a sum of independent discrete Laplace draws, for the views' floor.
+`weighted_tail_threshold` bounds the tail of a weighted sum of such draws (the views'
+combined region estimates) with the Chernoff bound, exact arithmetic on the moment
+generating function rather than an approximation, so it never understates the tail.
 """
 
 from __future__ import annotations
@@ -124,6 +127,62 @@ def _tail_threshold(epsilons: tuple[float, ...], alpha: float, copies: int) -> i
     tail = np.cumsum(result[::-1])[::-1]  # tail[i] = P(S ≥ result_low + i)
     above = np.nonzero(tail <= alpha)[0]
     return int(result_low + above[0]) if len(above) else int(result_low + len(tail))
+
+
+def weighted_tail_threshold(terms: Sequence[tuple[float, float, int]], *, alpha: float) -> float:
+    """The smallest integer t whose Chernoff bound gives P(S ≥ t) ≤ `alpha`, for S the sum,
+    over `terms` (ε, weight, copies), of `weight` times each of `copies` independent
+    discrete Laplace(1/ε) draws. A weight's sign does not matter (the noise is symmetric).
+    0.0 when nothing is noised.
+
+    For a discrete Laplace draw X at ε, with p = e^(−ε): E[e^(λX)] = (1−p)² / ((1−p·e^λ)
+    (1−p·e^(−λ))) for |λ| < ε. So for any admissible λ > 0, P(S ≥ t) ≤ e^(K(λ) − λt) with
+    K the sum of the terms' log moment generating functions, and the bound is ≤ α exactly
+    when t ≥ (K(λ) − ln α)/λ. That ratio has a single minimum in λ (K is convex, K(0) = 0),
+    found by golden-section search; t is its ceiling.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    noised = []
+    for epsilon, weight, copies in terms:
+        _check_epsilon(epsilon)
+        if copies < 0 or not math.isfinite(weight):
+            raise ValueError(f"bad term {(epsilon, weight, copies)!r}")
+        if epsilon > 0 and weight != 0 and copies > 0:
+            noised.append((epsilon, abs(weight), copies))
+    if not noised:
+        return 0.0
+    return float(_weighted_tail_threshold(tuple(sorted(noised)), alpha))
+
+
+@lru_cache(maxsize=4096)
+def _weighted_tail_threshold(terms: tuple[tuple[float, float, int], ...], alpha: float) -> int:
+    top = min(epsilon / weight for epsilon, weight, _ in terms) * (1 - 1e-9)
+
+    def ratio(lam: float) -> float:
+        k = 0.0
+        for epsilon, weight, copies in terms:
+            p, x = math.exp(-epsilon), weight * lam
+            k += copies * (
+                2 * math.log1p(-p) - math.log1p(-p * math.exp(x)) - math.log1p(-p * math.exp(-x))
+            )
+        return (k - math.log(alpha)) / lam
+
+    low, high = 0.0, top
+    golden = (math.sqrt(5) - 1) / 2
+    a, b = high - golden * (high - low), low + golden * (high - low)
+    fa, fb = ratio(a), ratio(b)
+    for _ in range(100):
+        if fa < fb:
+            high, b, fb = b, a, fa
+            a = high - golden * (high - low)
+            fa = ratio(a)
+        else:
+            low, a, fa = a, b, fb
+            b = low + golden * (high - low)
+            fb = ratio(b)
+    # Any λ gives a valid bound, so the best one found is safe even if not the exact minimum.
+    return math.ceil(min(fa, fb))
 
 
 def nonpositive_probability(epsilons: Sequence[float]) -> float:

@@ -14,8 +14,13 @@ Invariants:
 - Late reports (for weeks already released) never reopen their week. The incidents only
   they establish are counted once, ever, noised with their own budget (`late_epsilon`)
   into the late total of the next release (`counting.late_incidents`).
-- The ledger entry of a week is everything its release spent: area ε + trend ε + late ε.
-  Every noisy draw goes through `_spend`, which adds the ε it is given to that sum.
+- The map budget ε (`epsilon`) is split between two noisy vectors: one count per area
+  (ε − region ε) and one count per resolution-4 region (region ε = `REGION_SHARE`·ε), zeros
+  included in both. An incident lies in exactly one area and one region, so each vector
+  has sensitivity 1 and together they spend ε (sequential composition). Views combine the
+  two (post-processing, `views.build_view`).
+- The ledger entry of a week is everything its release spent: area ε + region ε + trend ε
+  + late ε. Every noisy draw goes through `_spend`, which adds the ε it is given to that sum.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from server.config import Settings
 from server.db import get_engine
 from server.locking import publisher_transaction
-from server.models.tables import COUNTS, LEDGER, RELEASES, REPORTS, TRENDS
+from server.models.tables import COUNTS, LEDGER, REGION_COUNTS, RELEASES, REPORTS, TRENDS
 from server.places.gazetteer import Gazetteer
 from server.publishing.counting import ELSEWHERE, WeekTally, late_incidents, week_tally
 from server.publishing.noise import noisy_counts
@@ -43,6 +48,9 @@ from server.weeks import iso_week, previous_weeks, week_end
 
 log = logging.getLogger("raidwatch.publishing")
 FULL_WINDOW_WEEKS = 12
+# Share of the map budget spent on the region counts. Measured with bench/utility: 0.4 lifts
+# 4- and 12-week coverage (areas and regions together) the most at ≤ 0.3 false rows a view.
+REGION_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,16 @@ class Policy:
     delay_days: int
     trend_epsilon: float = 0.0
     late_epsilon: float = 0.0
+    region_share: float = REGION_SHARE
+
+    @property
+    def region_epsilon(self) -> float:
+        """The part of `epsilon` spent on region counts (none when noise is off)."""
+        return self.epsilon * self.region_share
+
+    @property
+    def area_epsilon(self) -> float:
+        return self.epsilon - self.region_epsilon
 
     @classmethod
     def of(cls, settings: Settings) -> Policy:
@@ -131,7 +149,12 @@ def release_week(
             return False
         tally = week_tally(conn=conn, week=week, partition=plan.partition)
         spent: list[float] = []
-        noisy = _spend(spent, tally.areas, epsilon=policy.epsilon)
+        noisy = _spend(spent, tally.areas, epsilon=policy.area_epsilon)
+        region_noisy = (
+            _spend(spent, region_counts(tally, plan=plan), epsilon=policy.region_epsilon)
+            if policy.region_epsilon > 0
+            else {}
+        )
         late_noisy = 0
         if policy.late_epsilon > 0:
             late = {"late": late_incidents(conn=conn)}
@@ -152,9 +175,18 @@ def release_week(
                 late_total=late_noisy,
                 trend_epsilon=policy.trend_epsilon,
                 late_epsilon=policy.late_epsilon,
+                region_epsilon=policy.region_epsilon,
             )
         )
         _store_counts(conn, release_id=release_id, noisy=noisy)
+        if region_noisy:
+            conn.execute(
+                insert(REGION_COUNTS),
+                [
+                    {"release_id": release_id, "region": region, "count": count}
+                    for region, count in sorted(region_noisy.items())
+                ],
+            )
         if trends:
             conn.execute(
                 insert(TRENDS),
@@ -169,6 +201,17 @@ def release_week(
         )
     log.info("released week %s", week)
     return True
+
+
+def region_counts(tally: WeekTally, *, plan: SeriesPlan) -> dict[str, int]:
+    """True incidents per resolution-4 region of the listed areas (zeros included): the
+    sums of their areas' counts, so each incident counts in exactly one region."""
+    partition = plan.partition
+    regions = dict.fromkeys(sorted({partition.region_of(a) for a in partition.areas()}), 0)
+    for area, count in tally.areas.items():
+        if area != ELSEWHERE:
+            regions[partition.region_of(area)] += count
+    return regions
 
 
 def noisy_trends(

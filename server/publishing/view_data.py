@@ -7,7 +7,9 @@ the latest release and covers the releases of its series within the last 1, 4 or
 readers; only rows passing `views.build_view`'s floor (k at least, and high enough that the
 expected number of false rows per view stays under `views.FALSE_ROWS`) are returned —
 areas, then the pooled rest of resolution-4 regions. Hidden areas remain in the national
-total.
+total. When every release of the window also holds noisy region counts, the view combines
+them with the areas' (`views.build_view`); a release's `epsilon` is its whole map budget, of
+which `region_epsilon` went to the regions and the rest to the areas.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import shapely
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
-from server.models.tables import AREAS, COUNTS, REGIONS, RELEASES
+from server.models.tables import AREAS, COUNTS, REGION_COUNTS, REGIONS, RELEASES
 from server.publishing.noise import noise_sd
 from server.publishing.views import build_view
 from server.weeks import previous_weeks
@@ -118,12 +121,23 @@ def load_view(
         for row in conn.execute(select(AREAS).where(AREAS.c.series_id == latest.series_id))
     }
     region_names = _region_names(conn, series_id=latest.series_id)
-    sigma = window_sigma([r.epsilon for r in releases])
+    area_epsilons = [area_epsilon(r) for r in releases]
+    sigma = window_sigma(area_epsilons)
+    region_sums: dict[str, int] | None = None
+    if releases and all(r.region_epsilon > 0 for r in releases):
+        summed = conn.execute(
+            select(REGION_COUNTS.c.region, func.sum(REGION_COUNTS.c.count))
+            .where(REGION_COUNTS.c.release_id.in_([r.id for r in releases]))
+            .group_by(REGION_COUNTS.c.region)
+        ).all()
+        region_sums = {region: int(total) for region, total in summed}
     view = build_view(
         area_sums={area: int(sums.get(area, 0)) for area in areas},
         area_region={area: row.region for area, row in areas.items()},
         k=k,
-        epsilons=[r.epsilon for r in releases],
+        epsilons=area_epsilons,
+        region_sums=region_sums,
+        region_epsilons=[r.region_epsilon for r in releases] if region_sums else (),
     )
     rows = [
         ViewRow(
@@ -175,6 +189,11 @@ def load_view(
         ),
         rows=tuple(rows),
     )
+
+
+def area_epsilon(release: Row[Any]) -> float:
+    """The ε a release's area counts were noised with: its map budget less the regions'."""
+    return max(0.0, release.epsilon - release.region_epsilon)
 
 
 def window_sigma(epsilons: Iterable[float]) -> float:

@@ -15,6 +15,16 @@ pooled rest of n areas carries n areas' noise and must clear its own exact tail 
 Every shown row therefore reaches `threshold`. Everything else is hidden yet still
 counted in the national total. Shown numbers are never negative. This is post-processing
 of already-noised releases and of public noise parameters, so it spends no budget.
+
+When the window's releases also hold noisy region counts (`region_sums`, noised at
+`region_epsilons`), a region's pooled rest has two independent estimates: the region count
+minus its shown areas' sums, and the sum of its pooled areas. They are combined with
+inverse-variance weights (the US Census TopDown idea: the least-squares estimate given both
+levels), so a rest of many areas no longer carries all their noise; its bar is the Chernoff
+bound of that weighted noise (`noise.weighted_tail_threshold`) at the same α. Whether an
+area is shown still depends only on its own sum, which makes the shown areas, hence the
+split of each region, data-dependent: shown areas lean to positive noise and pooled ones to
+negative, which lowers both estimates of the rest, so the bound stays conservative.
 """
 
 from __future__ import annotations
@@ -24,10 +34,15 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from server.publishing.noise import nonpositive_probability, tail_threshold
+from server.publishing.noise import (
+    noise_sd,
+    nonpositive_probability,
+    tail_threshold,
+    weighted_tail_threshold,
+)
 
-FALSE_ROWS = 0.25  # expected false rows per view, at most (all areas and regions together)
-AREA_SHARE, REGION_SHARE = 0.6, 0.4  # how that allowance is split between the two kinds
+FALSE_ROWS = 0.3  # expected false rows per view, at most (all areas and regions together)
+AREA_SHARE, REGION_SHARE = 0.5, 0.5  # how that allowance is split between the two kinds
 
 
 @dataclass(frozen=True)
@@ -47,9 +62,15 @@ def build_view(
     k: int,
     epsilons: Sequence[float],
     false_rows: float = FALSE_ROWS,
+    region_sums: Mapping[str, int] | None = None,
+    region_epsilons: Sequence[float] = (),
 ) -> View:
     """Apply the floor to window sums of frozen noisy counts, one per area; `epsilons` has
-    one entry per week summed (the ε each week's area counts were noised with)."""
+    one entry per week summed (the ε each week's area counts were noised with).
+    `region_sums`, when every week of the window released region counts, holds their window
+    sum per region (every region present), and `region_epsilons` their ε, one per week."""
+    if region_sums is not None and len(region_epsilons) != len(epsilons):
+        raise ValueError("region_epsilons must have one entry per week")
     if k < 0:
         raise ValueError("k must be >= 0")
     if not 0 < false_rows < 1:
@@ -74,17 +95,30 @@ def build_view(
     region_areas: dict[str, tuple[str, ...]] = {}
     hidden_count = 0
     region_alpha = REGION_SHARE * false_rows / n_regions
+    shown_in: dict[str, int] = defaultdict(int)
+    for area in shown_areas:
+        shown_in[area_region[area]] += 1
     for region in sorted(pooled):
-        # Raw sums, negatives included: clamping before pooling would bias regions upward.
-        region_sum = sum(area_sums[area] for area in pooled[region])
-        # A pooled sum carries the noise of each of its areas, so its bar is the tail of
-        # that wider sum: otherwise noise alone would lift regions over the floor.
+        if region_sums is not None and region in region_sums:
+            estimate, bar = _combined_rest(
+                region_sum=region_sums[region],
+                shown_sum=sum(area_sums[a] for a in shown_areas if area_region[a] == region),
+                shown=shown_in[region],
+                pooled_sum=sum(area_sums[area] for area in pooled[region]),
+                pooled=len(pooled[region]),
+                epsilons=epsilons,
+                region_epsilons=region_epsilons,
+                alpha=region_alpha,
+            )
+        else:
+            # Raw sums, negatives included: clamping before pooling would bias regions upward.
+            estimate = sum(area_sums[area] for area in pooled[region])
+            # A pooled sum carries the noise of each of its areas, so its bar is the tail of
+            # that wider sum: otherwise noise alone would lift regions over the floor.
+            bar = tail_threshold(epsilons, alpha=region_alpha, copies=len(pooled[region]))
         # Never below the areas' bar: a rest of one area must not slip in under it.
-        region_floor = max(
-            threshold, tail_threshold(epsilons, alpha=region_alpha, copies=len(pooled[region]))
-        )
-        if region_sum >= region_floor:
-            shown_regions[region] = max(0, region_sum)
+        if estimate >= max(threshold, bar):
+            shown_regions[region] = max(0, estimate)
             region_areas[region] = tuple(pooled[region])
         else:
             hidden_count += len(pooled[region])
@@ -97,6 +131,42 @@ def build_view(
         national_total=max(0, sum(area_sums.values())),
         threshold=threshold,
     )
+
+
+def _combined_rest(
+    *,
+    region_sum: int,
+    shown_sum: int,
+    shown: int,
+    pooled_sum: int,
+    pooled: int,
+    epsilons: Sequence[float],
+    region_epsilons: Sequence[float],
+    alpha: float,
+) -> tuple[int, float]:
+    """The inverse-variance combination of a region's two estimates of its pooled rest,
+    rounded, and the bar it must reach (see the module docstring)."""
+    area_var = sum(noise_sd(epsilon, 1) ** 2 for epsilon in epsilons)
+    region_var = sum(noise_sd(epsilon, 1) ** 2 for epsilon in region_epsilons)
+    from_region, var_region = region_sum - shown_sum, region_var + shown * area_var
+    from_areas, var_areas = pooled_sum, pooled * area_var
+    if var_region + var_areas == 0:  # no noise at all: both are the true count
+        return from_areas, 0.0
+    w_region = var_areas / (var_region + var_areas)
+    w_areas = 1.0 - w_region
+    estimate = round(w_region * from_region + w_areas * from_areas)
+    terms = [(e, w_region, 1) for e in region_epsilons]
+    terms += [(e, w_region, shown) for e in epsilons]
+    terms += [(e, w_areas, pooled) for e in epsilons]
+    return estimate, weighted_tail_threshold(_merged(terms), alpha=alpha)
+
+
+def _merged(terms: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
+    """Terms with the same ε and weight as one (their copies added), for the cache."""
+    copies: dict[tuple[float, float], int] = defaultdict(int)
+    for epsilon, weight, n in terms:
+        copies[(epsilon, round(weight, 12))] += n
+    return [(epsilon, weight, n) for (epsilon, weight), n in sorted(copies.items())]
 
 
 def _empty_areas_bound(area_sums: Mapping[str, int], epsilons: Sequence[float]) -> int:

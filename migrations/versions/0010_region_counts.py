@@ -1,0 +1,45 @@
+"""noisy counts per region beside the counts per area
+
+A release may now spend part of its map budget on a second noisy vector: one count per
+resolution-4 region (zeros included), stored in `published_region_counts`. `releases.epsilon`
+stays the week's whole map budget; `releases.region_epsilon` is the part of it spent on the
+region counts (the areas got the rest). Releases made before this revision spent it all on
+areas: region_epsilon 0, no region rows. Ledger entries are unchanged (they already hold
+`epsilon`, which covers both vectors).
+
+Revision ID: 0010_region_counts
+Revises: 0008_emergency_text
+"""
+
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+
+revision = "0010_region_counts"
+# Written before 0009_rendered_maps reached main: re-chain to "0009_rendered_maps" on merge.
+down_revision = "0008_emergency_text"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("releases", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("region_epsilon", sa.Float(), server_default="0", nullable=False)
+        )
+    op.create_table(
+        "published_region_counts",
+        sa.Column("release_id", sa.Uuid(), nullable=False),
+        sa.Column("region", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["release_id"], ["releases.id"]),
+        sa.PrimaryKeyConstraint("release_id", "region"),
+        sqlite_with_rowid=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("published_region_counts")
+    with op.batch_alter_table("releases", schema=None) as batch_op:
+        batch_op.drop_column("region_epsilon")
