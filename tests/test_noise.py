@@ -62,3 +62,17 @@ def test_scale_and_sd_formulas():
     assert noise_sd(1.0, 4) == pytest.approx(2 * one_week)  # variances add over weeks
     assert noise_sd(1.0, 0) == 0.0
     assert noise_sd(0.1, 1) > noise_sd(1.0, 1)
+
+
+def test_weighted_tail_bound_is_never_below_the_exact_tail():
+    from server.publishing.noise import tail_threshold, weighted_tail_threshold
+
+    for epsilon, weeks, alpha in ((1.0, 1, 0.01), (1.0, 12, 1e-3), (0.4, 4, 1e-4)):
+        exact = tail_threshold([epsilon] * weeks, alpha=alpha)
+        bound = weighted_tail_threshold([(epsilon, 1.0, weeks)], alpha=alpha)
+        assert exact <= bound <= exact + 3 * noise_sd(epsilon, weeks)
+    # Halving every weight halves the spread: the bar roughly halves too.
+    full = weighted_tail_threshold([(0.5, 1.0, 12)], alpha=1e-3)
+    half = weighted_tail_threshold([(0.5, 0.5, 12)], alpha=1e-3)
+    assert abs(half - full / 2) <= 1
+    assert weighted_tail_threshold([(0.0, 1.0, 5), (0.3, 0.0, 2)], alpha=0.1) == 0.0

@@ -3,6 +3,7 @@ late reports, crashes and concurrent publishers."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -356,3 +357,23 @@ def test_no_trend_lines_without_a_trend_budget(pub, session):
     add_incidents(session, make_network(session), day=MONDAY, count=2)
     publish(settings=pub, as_of=DUE)
     assert table_rows(pub, "SELECT count(*) FROM trend_counts") == [(0,)]
+
+
+def test_region_counts_are_released_for_every_region_within_the_same_budget(
+    settings, tmp_path, session
+):
+    pub = publishing_settings(settings, tmp_path, epsilon=1.0)
+    add_incidents(session, make_network(session), day=MONDAY, count=5)
+    weeks = publish(settings=pub, as_of=DUE)
+    [(regions,)] = table_rows(pub, "SELECT count(DISTINCT region) FROM publication_areas")
+    per_release = table_rows(
+        pub,
+        "SELECT r.week, r.epsilon, r.region_epsilon, l.epsilon AS ledger, "
+        "(SELECT count(*) FROM published_region_counts c WHERE c.release_id = r.id) AS n "
+        "FROM releases r JOIN budget_ledger l ON l.release_id = r.id ORDER BY r.week",
+    )
+    assert [row.week for row in per_release] == weeks
+    for row in per_release:
+        assert row.n == regions  # zeros included: which regions had incidents stays hidden
+        assert 0 < row.region_epsilon < row.epsilon
+        assert math.isclose(row.ledger, row.epsilon)  # areas + regions together spend ε

@@ -130,3 +130,80 @@ def test_a_pooled_region_must_clear_the_noise_of_all_its_areas():
     sums["d"] += 1
     view = build_view(area_sums=sums, area_region=area_region, k=10, epsilons=epsilons)
     assert view.shown_regions == {"R": int(bar)}
+
+
+def _discrete_laplace(rng: random.Random, epsilon: float) -> int:
+    ratio = math.exp(-epsilon)
+
+    def geometric() -> int:  # failures before a success with p = 1 − e^(−ε)
+        return int(math.log(1 - rng.random()) / math.log(ratio))
+
+    return geometric() - geometric()
+
+
+def test_region_counts_lift_a_rest_whose_areas_alone_cannot_pass():
+    # Twenty areas of 3 incidents each over 12 weeks (and fifty empty one-area regions):
+    # no area passes, and the pooled sum of 60 carries twenty areas' noise, too much to
+    # clear its bar. The region's own count (one draw a week) is far more precise, and the
+    # combined estimate passes.
+    areas = [f"a{i}" for i in range(20)]
+    empty = {f"z{i}": f"Z{i}" for i in range(50)}
+    area_region = {**dict.fromkeys(areas, "R"), **empty}
+    sums = {**dict.fromkeys(areas, 3), **dict.fromkeys(empty, 0)}
+    without = build_view(area_sums=sums, area_region=area_region, k=10, epsilons=[0.6] * 12)
+    assert without.shown_areas == {} and without.shown_regions == {}
+    with_regions = build_view(
+        area_sums=sums,
+        area_region=area_region,
+        k=10,
+        epsilons=[0.6] * 12,
+        region_sums={"R": 60, **dict.fromkeys(empty.values(), 0)},
+        region_epsilons=[0.4] * 12,
+    )
+    assert with_regions.shown_regions == {"R": 60}
+    assert with_regions.region_areas == {"R": tuple(sorted(areas))}
+
+
+def test_combined_rest_weighs_the_region_count_by_its_precision():
+    # One area shown (30), three pooled (noisy sums 2, 3, 1): the region count says the
+    # rest holds 60 − 30 = 30, the pooled areas say 6. Without noise both are exact and
+    # cannot disagree; with noise the estimate lies between them, nearer the more precise.
+    area_region = regions({"R": ["big", "b", "c", "d"]})
+    sums = {"big": 30, "b": 2, "c": 3, "d": 1}
+    view = build_view(
+        area_sums=sums,
+        area_region=area_region,
+        k=10,
+        epsilons=[0.6] * 4,
+        region_sums={"R": 60},
+        region_epsilons=[0.4] * 4,
+    )
+    area_var, region_var = 3 * noise_sd(0.6, 4) ** 2, noise_sd(0.4, 4) ** 2 + noise_sd(0.6, 4) ** 2
+    expected = round((area_var * 30 + region_var * 6) / (area_var + region_var))
+    assert view.shown_areas == {"big": 30}
+    assert 6 < expected < 30 and view.shown_regions == {"R": expected}
+
+
+def test_false_rows_stay_under_target_on_empty_data_with_region_counts():
+    rng = random.Random(12)
+    weeks, area_eps, region_eps = 4, 0.6, 0.4
+    areas = [f"a{i}" for i in range(300)]
+    area_region = {area: f"r{i // 10}" for i, area in enumerate(areas)}
+    shown, draws = 0, 300
+    for _ in range(draws):
+        sums = {a: sum(_discrete_laplace(rng, area_eps) for _ in range(weeks)) for a in areas}
+        region_sums = {
+            r: sum(_discrete_laplace(rng, region_eps) for _ in range(weeks))
+            for r in set(area_region.values())
+        }
+        view = build_view(
+            area_sums=sums,
+            area_region=area_region,
+            k=0,
+            epsilons=[area_eps] * weeks,
+            region_sums=region_sums,
+            region_epsilons=[region_eps] * weeks,
+        )
+        shown += len(view.shown_areas) + len(view.shown_regions)
+    assert shown / draws <= FALSE_ROWS
+    assert shown > 0
