@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
+import h3
 import pytest
 
 from server.config import PROJECT_ROOT
@@ -377,3 +378,70 @@ def test_region_counts_are_released_for_every_region_within_the_same_budget(
         assert row.n == regions  # zeros included: which regions had incidents stays hidden
         assert 0 < row.region_epsilon < row.epsilon
         assert math.isclose(row.ledger, row.epsilon)  # areas + regions together spend ε
+
+
+def test_database_counting_agrees_with_the_incident_rules_report_by_report(pub, session):
+    # week_tally lets the database count reports per (cell, setting, band, network); the
+    # result must equal grouping every single report with incidents.group_incidents.
+    import random
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from server.db import get_engine
+    from server.models import Report
+    from server.publishing.counting import week_tally
+    from server.publishing.incidents import ReportFacts, counts_across_networks, group_incidents
+    from server.publishing.series import load_gazetteer, plan_series
+    from server.vocabulary import CountingRule
+
+    rng = random.Random(5)
+    nets = [
+        make_network(session, "A", rule=CountingRule.ALL.value),
+        make_network(session, "B", rule=CountingRule.CONFIRMED_OR_CORROBORATED.value),
+        make_network(session, "C", rule=CountingRule.CONFIRMED_OR_CORROBORATED.value),
+    ]
+    cells = [storage_cell(), *(h3.cell_to_center_child(c, 7) for c in h3.grid_ring(HACKNEY, 1))]
+    for _ in range(400):
+        add_report(
+            session,
+            rng.choice(nets),
+            day=MONDAY + timedelta(days=rng.randrange(7)),
+            cell=rng.choice(cells[:3]),
+            band=rng.choice(["night", "morning", "afternoon", "evening", "unknown", "unknown"]),
+            setting=rng.choice(["home", "workplace"]),
+            status=rng.choice(["pending", "pending", "confirmed", "rejected", "duplicate"]),
+            late=rng.random() < 0.05,
+            commit=False,
+        )
+    session.commit()
+    plan = plan_series(gazetteer=load_gazetteer(pub), min_postcodes=pub.min_postcodes)
+    with get_engine(pub).connect() as conn:
+        tally = week_tally(conn=conn, week=WEEK, partition=plan.partition)
+        rules = {str(n.id): n.counting_rule for n in nets}
+        reports = [
+            ReportFacts(
+                id=str(r.id),
+                network_id=str(r.network_id),
+                cell=r.cell,
+                occurred_on=r.occurred_on,
+                setting=r.setting,
+                time_of_day=r.time_of_day,
+                status=r.status,
+            )
+            for r in conn.execute(select(Report.__table__).where(Report.late.is_(False)))
+        ]
+    areas: Counter[str] = Counter()
+    by_network: Counter[str] = Counter()
+    for incident in group_incidents(reports=reports):
+        if counts_across_networks(incident, rules=rules):
+            areas[plan.partition.area_of_cell(incident.cell)] += 1
+            for network in {
+                n
+                for n, s in zip(incident.networks, incident.statuses, strict=True)
+                if s in ("pending", "confirmed")
+            }:
+                by_network[network] += 1
+    assert sum(areas.values()) > 20  # the mix produced real incidents, some not counted
+    assert {a: n for a, n in tally.areas.items() if n} == dict(areas)
+    assert {n: c for n, c in tally.networks.items() if c} == dict(by_network)

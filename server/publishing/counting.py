@@ -19,23 +19,26 @@ together: the late total has sensitivity 1.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
 from server.models.tables import NETWORKS, REPORTS
 from server.publishing.areas import Partition
 from server.publishing.incidents import (
     SUPPORTING,
+    TIME_BANDS,
+    UNKNOWN_BAND,
     Incident,
     ReportFacts,
     counts_across_networks,
     group_incidents,
 )
-from server.vocabulary import Setting
+from server.vocabulary import CountingRule, Setting, Status
 from server.weeks import week_start
 
 ELSEWHERE = "*elsewhere"  # not an H3 id, so it can never collide with an area
@@ -59,29 +62,89 @@ def week_counts(*, conn: Connection, week: str, partition: Partition) -> dict[st
 def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTally:
     """Incidents of `week` per area (plus ELSEWHERE), per setting and per network.
 
-    Incidents never span days, so reports are read and grouped one day at a time: memory
-    stays bounded by the busiest day, not the week.
+    The database does the counting (`_band_rows`): one row per (cell, setting, time band,
+    network) of a day with how many of its reports support it and whether one is
+    confirmed, so a busy day costs one row per band and network, not per report. Python
+    then applies the incident rules to those rows (`_day_incidents`), exactly as
+    `incidents.group_incidents` and `incidents.counts_across_networks` do on reports.
+    Incidents never span days, so this goes one day at a time: memory stays bounded by the
+    busiest day, not the week.
     """
     rules = _rules(conn)
     totals: Counter[str] = Counter(dict.fromkeys(partition.areas(), 0))
     totals[ELSEWHERE] = 0
     settings: Counter[str] = Counter(dict.fromkeys(Setting.labels(), 0))
     networks: Counter[str] = Counter(dict.fromkeys(rules, 0))
+    area_of: dict[str, str] = {}
     for offset in range(7):
         day = week_start(week) + timedelta(days=offset)
-        for incident in group_incidents(reports=_reports_on(conn, day)):
-            if not counts_across_networks(incident, rules=rules):
-                continue
-            area = partition.area_of_cell(incident.cell)
-            totals[area if not partition.is_fallback(area) else ELSEWHERE] += 1
-            settings[incident.setting] += 1
-            for network in {
-                n
-                for n, status in zip(incident.networks, incident.statuses, strict=True)
-                if status in SUPPORTING
-            }:
+        for cell, setting, contributors in _day_incidents(_band_rows(conn, day), rules=rules):
+            area = area_of.get(cell)
+            if area is None:
+                area = partition.area_of_cell(cell)
+                area = area_of[cell] = area if not partition.is_fallback(area) else ELSEWHERE
+            totals[area] += 1
+            settings[setting] += 1
+            for network in contributors:
                 networks[network] += 1
     return WeekTally(areas=dict(totals), settings=dict(settings), networks=dict(networks))
+
+
+# (supporting reports, has a confirmed one, networks with a supporting report)
+_Band = tuple[int, bool, set[str]]
+
+
+def _band_rows(conn: Connection, day: date) -> Iterator[tuple[str, str, str, str, int, bool]]:
+    """(cell, setting, band, network, supporting reports, any confirmed) for the on-time
+    reports of `day`, counted by the database, one row per group of those facts."""
+    supporting = func.sum(case((REPORTS.c.status.in_(tuple(SUPPORTING)), 1), else_=0))
+    confirmed = func.max(case((REPORTS.c.status == Status.CONFIRMED.value, 1), else_=0))
+    facts = (REPORTS.c.cell, REPORTS.c.setting, REPORTS.c.time_of_day, REPORTS.c.network_id)
+    query = (
+        select(*facts, supporting, confirmed)
+        .where(REPORTS.c.occurred_on == day, REPORTS.c.late.is_(False))
+        .group_by(*facts)
+    )
+    for cell, setting, band, network, n_supporting, any_confirmed in conn.execute(query):
+        yield cell, setting, band, str(network), int(n_supporting), bool(any_confirmed)
+
+
+def _day_incidents(
+    rows: Iterator[tuple[str, str, str, str, int, bool]], *, rules: Mapping[str, str]
+) -> Iterator[tuple[str, str, list[str]]]:
+    """(cell, setting, contributing networks) for every counted incident of one day's
+    `_band_rows`: the rules of `incidents.group_incidents` (a known band is an incident;
+    unknown-time reports join the first known band with a supporting report, else the first
+    known band, else form their own) and of `incidents.counts_across_networks` (counted when
+    the rule of a network with a supporting report passes on the whole incident)."""
+    places: dict[tuple[str, str], dict[str, _Band]] = defaultdict(dict)
+    for cell, setting, band, network, n_supporting, any_confirmed in rows:
+        bands = places[(cell, setting)]
+        count, confirmed, contributors = bands.get(band, (0, False, set()))
+        if n_supporting:
+            contributors = contributors | {network}
+        bands[band] = (count + n_supporting, confirmed or any_confirmed, contributors)
+    for (cell, setting), bands in sorted(places.items()):
+        unknown = bands.pop(UNKNOWN_BAND, None)
+        known = [band for band in TIME_BANDS if band in bands]
+        if unknown is not None:
+            if known:
+                anchor = next((band for band in known if bands[band][0] > 0), known[0])
+                count, confirmed, contributors = bands[anchor]
+                bands[anchor] = (
+                    count + unknown[0],
+                    confirmed or unknown[1],
+                    contributors | unknown[2],
+                )
+            else:
+                bands[UNKNOWN_BAND] = unknown
+        for count, confirmed, contributors in bands.values():
+            if contributors and (
+                confirmed
+                or count >= 2
+                or any(rules.get(n, CountingRule.ALL) == CountingRule.ALL for n in contributors)
+            ):
+                yield cell, setting, sorted(contributors)
 
 
 def late_incidents(*, conn: Connection) -> int:
