@@ -19,12 +19,13 @@ together: the late total has sensitivity 1.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from server.models.tables import NETWORKS, REPORTS
@@ -99,19 +100,25 @@ def _band_rows(conn: Connection, day: date) -> Iterator[tuple[str, str, str, str
     reports of `day`, counted by the database, one row per group of those facts."""
     supporting = func.sum(case((REPORTS.c.status.in_(tuple(SUPPORTING)), 1), else_=0))
     confirmed = func.max(case((REPORTS.c.status == Status.CONFIRMED.value, 1), else_=0))
-    facts = (REPORTS.c.cell, REPORTS.c.setting, REPORTS.c.time_of_day, REPORTS.c.network_id)
+    # The network id as the driver gives it (no UUID object per row): named once per value.
+    network = type_coerce(REPORTS.c.network_id, String)
+    facts = (REPORTS.c.cell, REPORTS.c.setting, REPORTS.c.time_of_day, network)
     query = (
         select(*facts, supporting, confirmed)
         .where(REPORTS.c.occurred_on == day, REPORTS.c.late.is_(False))
         .group_by(*facts)
     )
-    for cell, setting, band, network, n_supporting, any_confirmed in conn.execute(query):
-        yield cell, setting, band, str(network), int(n_supporting), bool(any_confirmed)
+    names: dict[object, str] = {}
+    for cell, setting, band, raw, n_supporting, any_confirmed in conn.execute(query).all():
+        name = names.get(raw)
+        if name is None:
+            name = names[raw] = str(raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw))
+        yield cell, setting, band, name, int(n_supporting), bool(any_confirmed)
 
 
 def _day_incidents(
     rows: Iterator[tuple[str, str, str, str, int, bool]], *, rules: Mapping[str, str]
-) -> Iterator[tuple[str, str, list[str]]]:
+) -> Iterator[tuple[str, str, set[str]]]:
     """(cell, setting, contributing networks) for every counted incident of one day's
     `_band_rows`: the rules of `incidents.group_incidents` (a known band is an incident;
     unknown-time reports join the first known band with a supporting report, else the first
@@ -124,7 +131,7 @@ def _day_incidents(
         if n_supporting:
             contributors = contributors | {network}
         bands[band] = (count + n_supporting, confirmed or any_confirmed, contributors)
-    for (cell, setting), bands in sorted(places.items()):
+    for (cell, setting), bands in places.items():
         unknown = bands.pop(UNKNOWN_BAND, None)
         known = [band for band in TIME_BANDS if band in bands]
         if unknown is not None:
@@ -144,7 +151,7 @@ def _day_incidents(
                 or count >= 2
                 or any(rules.get(n, CountingRule.ALL) == CountingRule.ALL for n in contributors)
             ):
-                yield cell, setting, sorted(contributors)
+                yield cell, setting, contributors
 
 
 def late_incidents(*, conn: Connection) -> int:
