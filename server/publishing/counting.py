@@ -20,12 +20,13 @@ together: the late total has sensitivity 1.
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import String, case, func, select, type_coerce
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.engine import Connection
 
 from server.models.tables import NETWORKS, REPORTS
@@ -92,66 +93,68 @@ def week_tally(*, conn: Connection, week: str, partition: Partition) -> WeekTall
 
 
 # (supporting reports, has a confirmed one, networks with a supporting report)
-_Band = tuple[int, bool, set[str]]
-
-
-def _band_rows(conn: Connection, day: date) -> Iterator[tuple[str, str, str, str, int, bool]]:
-    """(cell, setting, band, network, supporting reports, any confirmed) for the on-time
-    reports of `day`, counted by the database, one row per group of those facts."""
+def _band_rows(conn: Connection, day: date) -> list[tuple[str, str, str, str, int, int]]:
+    """(cell, setting, band, network, supporting reports, 1 if one is confirmed) for the
+    on-time reports of `day`, counted by the database, one row per group of those facts.
+    `ix_reports_counting` serves it in index order; the network id comes back as text."""
     supporting = func.sum(case((REPORTS.c.status.in_(tuple(SUPPORTING)), 1), else_=0))
     confirmed = func.max(case((REPORTS.c.status == Status.CONFIRMED.value, 1), else_=0))
-    # The network id as the driver gives it (no UUID object per row): named once per value.
-    network = type_coerce(REPORTS.c.network_id, String)
-    facts = (REPORTS.c.cell, REPORTS.c.setting, REPORTS.c.time_of_day, network)
+    facts = (REPORTS.c.cell, REPORTS.c.setting, REPORTS.c.time_of_day, REPORTS.c.network_id)
     query = (
-        select(*facts, supporting, confirmed)
+        select(*facts[:3], cast(REPORTS.c.network_id, String), supporting, confirmed)
         .where(REPORTS.c.occurred_on == day, REPORTS.c.late.is_(False))
         .group_by(*facts)
     )
-    names: dict[object, str] = {}
-    for cell, setting, band, raw, n_supporting, any_confirmed in conn.execute(query).all():
-        name = names.get(raw)
-        if name is None:
-            name = names[raw] = str(raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw))
-        yield cell, setting, band, name, int(n_supporting), bool(any_confirmed)
+    return [tuple(row) for row in conn.execute(query).all()]
 
 
 def _day_incidents(
-    rows: Iterator[tuple[str, str, str, str, int, bool]], *, rules: Mapping[str, str]
+    rows: list[tuple[str, str, str, str, int, int]], *, rules: Mapping[str, str]
 ) -> Iterator[tuple[str, str, set[str]]]:
     """(cell, setting, contributing networks) for every counted incident of one day's
     `_band_rows`: the rules of `incidents.group_incidents` (a known band is an incident;
     unknown-time reports join the first known band with a supporting report, else the first
     known band, else form their own) and of `incidents.counts_across_networks` (counted when
     the rule of a network with a supporting report passes on the whole incident)."""
-    places: dict[tuple[str, str], dict[str, _Band]] = defaultdict(dict)
-    for cell, setting, band, network, n_supporting, any_confirmed in rows:
-        bands = places[(cell, setting)]
-        count, confirmed, contributors = bands.get(band, (0, False, set()))
+    # Network ids as `_rules` names them (SQLite hands back 32 hex digits), once per value.
+    known = {_key(network): network for network in rules}
+    names: dict[str, str] = {}
+    strict = {n for n, rule in rules.items() if rule != CountingRule.ALL}
+    # Per (cell, setting), per band: [supporting reports, any confirmed, contributing networks]
+    places: dict[tuple[str, str], dict[str, list[Any]]] = {}
+    for cell, setting, band, raw, n_supporting, any_confirmed in rows:
+        bands = places.get((cell, setting))
+        if bands is None:
+            bands = places[(cell, setting)] = {}
+        entry = bands.get(band)
+        if entry is None:
+            entry = bands[band] = [0, 0, set()]
         if n_supporting:
-            contributors = contributors | {network}
-        bands[band] = (count + n_supporting, confirmed or any_confirmed, contributors)
+            entry[0] += n_supporting
+            name = names.get(raw)
+            if name is None:
+                name = names[raw] = known.get(_key(raw)) or str(uuid.UUID(raw))
+            entry[2].add(name)
+        entry[1] |= any_confirmed
     for (cell, setting), bands in places.items():
         unknown = bands.pop(UNKNOWN_BAND, None)
-        known = [band for band in TIME_BANDS if band in bands]
         if unknown is not None:
-            if known:
-                anchor = next((band for band in known if bands[band][0] > 0), known[0])
-                count, confirmed, contributors = bands[anchor]
-                bands[anchor] = (
-                    count + unknown[0],
-                    confirmed or unknown[1],
-                    contributors | unknown[2],
-                )
+            present = [band for band in TIME_BANDS if band in bands]
+            if present:
+                anchor = bands[next((b for b in present if bands[b][0] > 0), present[0])]
+                anchor[0] += unknown[0]
+                anchor[1] |= unknown[1]
+                anchor[2] |= unknown[2]
             else:
                 bands[UNKNOWN_BAND] = unknown
         for count, confirmed, contributors in bands.values():
-            if contributors and (
-                confirmed
-                or count >= 2
-                or any(rules.get(n, CountingRule.ALL) == CountingRule.ALL for n in contributors)
-            ):
+            if contributors and (confirmed or count >= 2 or not contributors <= strict):
                 yield cell, setting, contributors
+
+
+def _key(network_id: str) -> str:
+    """One spelling of a network id, whether from `_rules` or as text from the database."""
+    return network_id.replace("-", "").lower()
 
 
 def late_incidents(*, conn: Connection) -> int:
