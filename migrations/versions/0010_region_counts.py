@@ -11,7 +11,7 @@ areas: region_epsilon 0, no region rows. Ledger entries are unchanged (they alre
 order without reading the table.
 
 Revision ID: 0010_region_counts
-Revises: 0008_emergency_text
+Revises: 0009_rendered_maps
 """
 
 from alembic import op
@@ -20,8 +20,7 @@ import sqlmodel
 
 
 revision = "0010_region_counts"
-# Written before 0009_rendered_maps reached main: re-chain to "0009_rendered_maps" on merge.
-down_revision = "0008_emergency_text"
+down_revision = "0009_rendered_maps"
 branch_labels = None
 depends_on = None
 
