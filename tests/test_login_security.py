@@ -96,6 +96,9 @@ def _prepared_guesses(live_server, n: int, username) -> list[tuple[httpx.Client,
             "code": "123456",
             "login_token": login_token(client),
         }
+        # Its cookies stay; its connection goes, so that the server holds only the guesses'
+        # own connections (uvicorn refuses with 503 beyond `limit_concurrency`).
+        client.close()
         ready.append((client, data))
     return ready
 
@@ -105,15 +108,13 @@ def _fire(ready) -> list[int]:
 
     def one(item) -> int:
         prepared, data = item
-        # A fresh connection each: the preparing ones may have idled past keep-alive.
+        # A fresh connection each, opened together at the barrier.
         with httpx.Client(base_url=str(prepared.base_url), cookies=prepared.cookies) as client:
             barrier.wait()
             return client.post("/login", data=data, timeout=120).status_code
 
     with ThreadPoolExecutor(len(ready)) as pool:
         statuses = list(pool.map(one, ready))
-    for client, _ in ready:
-        client.close()
     return statuses
 
 
