@@ -65,6 +65,7 @@ class Run:
     seconds: float
     p50_ms: float
     p99_ms: float
+    cpu_ms: float = 0.0  # the server's CPU time per request, when measured
 
     @property
     def ok_per_s(self) -> float:
@@ -161,8 +162,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Served:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wrk(self, script: Path, *, connections: int, seconds: int) -> Run:
+        """`wrk` against this server, with the server's CPU per request."""
+        used = self.cpu_seconds()
+        run = wrk(self.url, script, connections=connections, seconds=seconds)
+        run.cpu_ms = (self.cpu_seconds() - used) * 1000 / max(1, run.ok + run.refused)
+        return run
+
+
 @contextlib.contextmanager
-def serving(command: list[str], env: dict[str, str], code: Path = ROOT) -> Iterator[str]:
+def serving(command: list[str], env: dict[str, str], code: Path = ROOT) -> Iterator[Served]:
     port = free_port()
     process = subprocess.Popen(
         [*command, "--port", str(port)],
@@ -185,7 +204,7 @@ def serving(command: list[str], env: dict[str, str], code: Path = ROOT) -> Itera
             if time.monotonic() > deadline or process.poll() is not None:
                 raise SystemExit(f"bench: the server did not start: {' '.join(command)}")
             time.sleep(0.2)
-        yield url
+        yield Served(url, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -300,25 +319,26 @@ def intake_pair(kind: str, dbs: Databases, tmp: Path, args: argparse.Namespace) 
     url = dbs.new("rw")
     settings, tokens = prepared(url, tmp / uuid.uuid4().hex[:8], links=1, per_link=0)
     script = lua_script(tmp, tokens)
-    with serving(raidwatch_command(), raidwatch_env(settings), args.code) as base:
-        check_each_body(base, tokens[0], 201)
-        wrk(base, script, connections=connections, seconds=2)  # warm-up
+    with serving(raidwatch_command(), raidwatch_env(settings), args.code) as server:
+        check_each_body(server.url, tokens[0], 201)
+        server.wrk(script, connections=connections, seconds=2)  # warm-up
         before = count_rows(url, "reports")
-        ours = wrk(base, script, connections=connections, seconds=seconds)
+        ours = server.wrk(script, connections=connections, seconds=seconds)
     ours_stored = count_rows(url, "reports") - before
     naive_url = dbs.new("naive")
-    with serving(naive_command(), {"NAIVE_DATABASE_URL": naive_url}) as base:
-        check_each_body(base, tokens[0], 201)
-        wrk(base, script, connections=connections, seconds=2)
+    with serving(naive_command(), {"NAIVE_DATABASE_URL": naive_url}) as server:
+        check_each_body(server.url, tokens[0], 201)
+        server.wrk(script, connections=connections, seconds=2)
         before = count_rows(naive_url, "naivereport")
-        bare = wrk(base, script, connections=connections, seconds=seconds)
+        bare = server.wrk(script, connections=connections, seconds=seconds)
     bare_stored = count_rows(naive_url, "naivereport") - before
     print(f"  {kind}: {connections} connections, {seconds:g} s")
     for name, run, stored in (("raidwatch", ours, ours_stored), ("bare insert", bare, bare_stored)):
         print(
             f"    {name:12s} {run.ok_per_s:7.1f} reports/s  p50 {run.p50_ms:6.1f} ms  "
-            f"p99 {run.p99_ms:6.1f} ms  (201s {run.ok}, stored {stored}, "
-            f"other answers {run.refused}, socket errors {run.socket_errors})"
+            f"p99 {run.p99_ms:6.1f} ms  server CPU {run.cpu_ms:4.2f} ms/request  "
+            f"(201s {run.ok}, stored {stored}, other answers {run.refused}, "
+            f"socket errors {run.socket_errors})"
         )
     print(f"    ratio        {ours.ok_per_s / bare.ok_per_s:7.2f}x the bare insert")
 
@@ -332,10 +352,10 @@ def refused_flood(kind: str, dbs: Databases, tmp: Path, args: argparse.Namespace
     flooder, members = tokens[0], tokens[1:]
     flood = lua_script(tmp, [flooder])
     paced = lua_script(tmp, members, pause_ms=40)
-    with serving(raidwatch_command(), raidwatch_env(settings), args.code) as base:
+    with serving(raidwatch_command(), raidwatch_env(settings), args.code) as server:
         for _ in range(PER_LINK // len(PLACES)):
-            check_each_body(base, flooder, 201)
-        with httpx.Client(base_url=base, timeout=30) as client:
+            check_each_body(server.url, flooder, 201)
+        with httpx.Client(base_url=server.url, timeout=30) as client:
             while (
                 client.post(
                     "/api/v1/reports",
@@ -345,18 +365,19 @@ def refused_flood(kind: str, dbs: Databases, tmp: Path, args: argparse.Namespace
                 == 201
             ):
                 pass
-        check_each_body(base, flooder, 429)
-        wrk(base, flood, connections=16, seconds=2)  # warm-up
-        alone = wrk(base, flood, connections=16, seconds=seconds)
-        quiet = wrk(base, paced, connections=4, seconds=seconds)
-        flooding = start_wrk(base, flood, connections=16, seconds=seconds + 2)
+        check_each_body(server.url, flooder, 429)
+        server.wrk(flood, connections=16, seconds=2)  # warm-up
+        alone = server.wrk(flood, connections=16, seconds=seconds)
+        quiet = server.wrk(paced, connections=4, seconds=seconds)
+        flooding = start_wrk(server.url, flood, connections=16, seconds=seconds + 2)
         time.sleep(1)
-        during = wrk(base, paced, connections=4, seconds=seconds)
+        during = wrk(server.url, paced, connections=4, seconds=seconds)
         flooded = finish_wrk(flooding)
     print(f"  {kind}: refused flood through one spent link (16 connections, {seconds:g} s)")
     print(
         f"    refused alone        {alone.refused_per_s:7.1f} refused/s  p50 {alone.p50_ms:6.1f} ms"
-        f"  p99 {alone.p99_ms:6.1f} ms  (accepted {alone.ok})"
+        f"  p99 {alone.p99_ms:6.1f} ms  server CPU {alone.cpu_ms:4.2f} ms/request"
+        f"  (accepted {alone.ok})"
     )
     print(f"    refused with members {flooded.refused_per_s:7.1f} refused/s")
     for name, run in (("members, no flood", quiet), ("members, flood", during)):
@@ -371,9 +392,9 @@ def form_weight(tmp: Path) -> None:
     settings, tokens = prepared(
         f"sqlite:///{tmp / 'form' / 'db.sqlite3'}", tmp / "form", links=1, per_link=0
     )
-    with serving(raidwatch_command(), raidwatch_env(settings)) as base:
-        form = httpx.get(f"{base}/r/{tokens[0]}").content
-        css = httpx.get(f"{base}/static/member.css").content
+    with serving(raidwatch_command(), raidwatch_env(settings)) as server:
+        form = httpx.get(f"{server.url}/r/{tokens[0]}").content
+        css = httpx.get(f"{server.url}/static/member.css").content
     print("member form")
     print(f"  html  {len(form):6d} bytes  ({len(gzip.compress(form)):5d} gzipped)")
     print(f"  css   {len(css):6d} bytes  ({len(gzip.compress(css)):5d} gzipped)")
