@@ -41,7 +41,9 @@ def _report(network, i: int = 0, token_hash: str | None = None) -> NewReport:
 
 def _stored(session) -> int:
     session.expire_all()
-    return session.exec(select(func.count()).select_from(Report)).one()
+    count = session.exec(select(func.count()).select_from(Report)).one()
+    session.rollback()  # no read transaction left open: PostgreSQL's DDL below would wait
+    return count
 
 
 def _together(writer: ReportWriter, reports: list[NewReport]) -> list[Stored | BaseException]:
