@@ -69,8 +69,9 @@ def create_app(
         burst_per_minute=settings.burst_limit,
         storage=settings.rate_limit_storage,
     )
-    app.state.report_writer = ReportWriter(lambda: get_engine(settings))  # group commit
-    app.state.link_reader = LinkReader(lambda: get_engine(settings))
+    # Group commit, and grouped link lookups; on whatever database the app is set to now.
+    app.state.report_writer = ReportWriter(lambda: get_engine(app.state.settings))
+    app.state.link_reader = LinkReader(lambda: get_engine(app.state.settings))
     app.state.login_throttle = LoginThrottle(
         per_username=settings.login_attempts_per_username,
         per_address=settings.login_attempts_per_address,
