@@ -2,8 +2,8 @@
 
 Invariant: ``201 {"status": "stored"}`` means exactly one report was stored, durably (the
 201 is sent after the commit of its group, see server/intake/group_commit.py); every other
-answer stores nothing. Refusals come first and cost least: a link or sender over its limit
-is answered before its body is read.
+answer stores nothing. Refusals come first and cost least: a link over its hourly limit is
+answered from its hash, before the database is asked or the body read.
 """
 
 from __future__ import annotations
