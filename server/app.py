@@ -15,6 +15,8 @@ from starlette.types import Scope
 
 from server.api import reports as api_reports
 from server.config import Settings, get_settings
+from server.db import get_engine
+from server.intake.group_commit import LinkReader, ReportWriter
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
 from server.maps.assets import mount_assets
@@ -47,6 +49,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await _app.state.link_reader.stop()
+        await _app.state.report_writer.stop()  # store what is waiting before the engine closes
         if on_shutdown is not None:
             on_shutdown()
 
@@ -65,6 +69,9 @@ def create_app(
         burst_per_minute=settings.burst_limit,
         storage=settings.rate_limit_storage,
     )
+    # Group commit, and grouped link lookups; on whatever database the app is set to now.
+    app.state.report_writer = ReportWriter(lambda: get_engine(app.state.settings))
+    app.state.link_reader = LinkReader(lambda: get_engine(app.state.settings))
     app.state.login_throttle = LoginThrottle(
         per_username=settings.login_attempts_per_username,
         per_address=settings.login_attempts_per_address,

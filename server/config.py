@@ -20,6 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSECURE_KEYS = {"", "changeme", "change-me", "secret", "development"}
 MAX_SAFE_EPSILON = 10.0  # a weekly total beyond this is noise in name only
+# Development key files already read: path -> ((inode, mtime, size) when read, key).
+_KEY_FILES: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,10 @@ class Settings(BaseSettings):
         )
 
     def key(self) -> bytes:
-        """The secret key, generated into the data folder on first use in development."""
+        """The secret key, generated into the data folder on first use in development.
+
+        Read from that file once per process, and again only if the file changes (a stat,
+        not a read, on every call: requests ask for the key several times each)."""
         if self.secret_key:
             return self.secret_key.encode()
         path = self.data_dir / "secret_key"
@@ -137,7 +142,12 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
-        return path.read_text().strip().encode()
+        info = path.stat()
+        seen = (info.st_ino, info.st_mtime_ns, info.st_size)
+        cached = _KEY_FILES.get(path)
+        if cached is None or cached[0] != seen:
+            cached = _KEY_FILES[path] = (seen, path.read_text().strip().encode())
+        return cached[1]
 
 
 @lru_cache

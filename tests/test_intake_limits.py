@@ -85,3 +85,25 @@ def test_a_refused_member_gets_the_form_back_with_every_answer_and_the_wait(
     assert 'name="form_token"' in page  # a fresh token: pressing Send again works later
     assert "<script" not in page.lower()
     assert _stored(session) == PER_LINK
+
+
+def test_a_spent_link_is_refused_before_its_body_is_read(live_server, network, session):
+    """The cheapest refusal: a link over its allowance is answered from its hash, before the
+    body is parsed (junk gets the 429, not a 422) and before the database is asked."""
+    _, token = network
+    bearer = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    junk = b'{"not": json'
+    with live_server.client() as client:
+        assert client.post("/api/v1/reports", content=junk, headers=bearer).status_code == 422
+        for place in ("E8", "N16"):
+            stored = client.post("/api/v1/reports", json=answers(place=place), headers=bearer)
+            assert stored.status_code == 201
+        refused = client.post("/api/v1/reports", content=junk, headers=bearer)
+        stranger = client.post(
+            "/api/v1/reports",
+            content=junk,
+            headers={**bearer, "Authorization": "Bearer " + "x" * 22},
+        )
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert stranger.status_code == 401  # an unknown link is never "over its limit"
+    assert _stored(session) == PER_LINK

@@ -1,7 +1,9 @@
 """``POST /api/v1/reports``: the same report as the form, as JSON, for member apps and bots.
 
-Invariant: ``201 {"status": "stored"}`` means exactly one report was stored; every other
-answer stores nothing.
+Invariant: ``201 {"status": "stored"}`` means exactly one report was stored, durably (the
+201 is sent after the commit of its group, see server/intake/group_commit.py); every other
+answer stores nothing. Refusals come first and cost least: a link over its hourly limit is
+answered from its hash, before the database is asked or the body read.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from server.api.schema import Message, Problems, ReportIn, Stored, read_report
-from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
+from server.deps import (
+    GazetteerDep,
+    LimitsDep,
+    LinkReaderDep,
+    SenderDep,
+    SettingsDep,
+    WriterDep,
+)
 from server.i18n import gettext
 from server.i18n.places import place_label
 from server.intake.accept import accept_report
 from server.intake.fields import validate_answers
-from server.networks.links import network_for_token
+from server.networks.links import link_hash_of
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 bearer = HTTPBearer(
@@ -87,54 +96,70 @@ def _problem(
 async def create_report(
     request: Request,
     credentials: Credentials,
-    session: SessionDep,
     settings: SettingsDep,
     gazetteer: GazetteerDep,
     limits: LimitsDep,
     sender: SenderDep,
+    links: LinkReaderDep,
+    writer: WriterDep,
 ) -> JSONResponse:
     """Submit a report with `Authorization: Bearer <member token>`."""
-    network = None
     token = credentials.credentials.strip() if credentials else ""
-    if token and len(token) <= TOKEN_MAX:
-        network = network_for_token(session=session, token=token, key=settings.key())
+    digest = link_hash_of(token, key=settings.key()) if len(token) <= TOKEN_MAX else None
+    if digest is None:
+        return _unknown_token()
+    # A link over its hourly allowance is refused from its hash alone: no database, no body.
+    # Only a link that stored reports can be over it (see server/intake/limits.py).
+    if wait := limits.link_wait(link_hash=digest):
+        return _too_many(wait)
+    network = await links.network(digest)
     if network is None:
-        return JSONResponse(
-            {"detail": gettext("Missing or unknown member token.")},
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        return _unknown_token()
     raw, type_errors = read_report(await request.body())
     if raw is None:
         return _problem(type_errors)
-    wait = limits.sender_wait(address=sender) or limits.link_wait(link_hash=network.link_hash)
-    if wait:
-        return JSONResponse(
-            {
-                "detail": gettext(
-                    "Too many reports just now; nothing was stored. Send it again after "
-                    "%(seconds)s seconds (Retry-After).",
-                    seconds=wait,
-                )
-            },
-            status_code=429,
-            headers={"Retry-After": str(wait)},
-        )
+    if wait := limits.sender_wait(address=sender):
+        return _too_many(wait)
     if type_errors:  # name the other fields' mistakes too, but store nothing
         _, errors = validate_answers(
             raw, today=settings.today(), notes_enabled=bool(network.public_key)
         )
         return _problem({**errors, **type_errors})
-    outcome = accept_report(
-        session=session, network=network, raw=raw, gazetteer=gazetteer, today=settings.today()
-    )
-    if outcome.errors or not outcome.stored:
+    outcome = accept_report(network=network, raw=raw, gazetteer=gazetteer, today=settings.today())
+    if outcome.errors or outcome.report is None:
         choices = [{"key": p.key, "label": place_label(p.label)} for p in outcome.place_choices]
         return _problem(
             outcome.errors or {"body": gettext("Nothing was stored.")},
             choices,
             outcome.place_reason,
         )
+    stored = await writer.store(outcome.report)  # returns once its group has committed
+    if stored.link_gone:  # rotated while the report waited: the old link is dead (P8)
+        return _unknown_token()
+    if not stored.stored:
+        return _problem({"body": gettext("Nothing was stored.")})
     limits.count_stored(link_hash=network.link_hash)  # only stored reports use the allowance
     understood = place_label(outcome.understood.label) if outcome.understood else ""
     return JSONResponse({"status": "stored", "place": understood}, status_code=201)
+
+
+def _too_many(wait: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": gettext(
+                "Too many reports just now; nothing was stored. Send it again after "
+                "%(seconds)s seconds (Retry-After).",
+                seconds=wait,
+            )
+        },
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def _unknown_token() -> JSONResponse:
+    return JSONResponse(
+        {"detail": gettext("Missing or unknown member token.")},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )

@@ -1,10 +1,12 @@
-"""Accepting a report: validate every field, understand and coarsen the place, store; or
-store nothing.
+"""Accepting a report: validate every field, understand and coarsen the place, seal the
+note; the result is a report ready to store, or errors and nothing to store.
 
 Shared by the web form and the JSON API so both behave identically. Nothing from the
-request other than the answers themselves reaches this module. With `store=False` it only
-checks the answers and says what the place was understood as (the form's confirmation
-step); the form stores on the member's confirmation, with the place they confirmed.
+request other than the answers themselves reaches this module, and it does no I/O: the
+routes hand the ready report to the process's group-commit writer
+(server/intake/group_commit.py) and acknowledge it only once that has committed. The form
+stores on the member's confirmation, with the place they confirmed; before that, the
+outcome only says what the place was understood as.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-
-from sqlmodel import Session
 
 from server.i18n import gettext
 from server.intake.coarsen import (
@@ -24,7 +24,7 @@ from server.intake.coarsen import (
     coarsen_point,
 )
 from server.intake.fields import MISSING, PLACE_MAX_CHARS, in_field_order, validate_answers
-from server.intake.store import create_report
+from server.intake.store import NewReport, prepare_report
 from server.intake.understand import (
     AMBIGUOUS,
     PlaceNearMiss,
@@ -39,8 +39,7 @@ from server.places.gazetteer import Gazetteer, Place
 
 @dataclass
 class Outcome:
-    stored: bool = False
-    duplicate: bool = False
+    report: NewReport | None = None  # every answer valid: this is what to store
     errors: dict[str, str] = field(default_factory=dict)
     place_choices: tuple[Place, ...] = ()
     place_reason: str = ""  # ambiguous | whole | near_miss | unknown, with a place error
@@ -50,14 +49,13 @@ class Outcome:
 
 def accept_report(
     *,
-    session: Session,
     network: Network,
     raw: Mapping[str, object],
     gazetteer: Gazetteer,
     today: date,
     spent_token_hash: str | None = None,
-    store: bool = True,
 ) -> Outcome:
+    """Check `raw`; with every answer valid, `outcome.report` is the report to store."""
     answers, errors = validate_answers(raw, today=today, notes_enabled=bool(network.public_key))
     outcome = Outcome(errors=errors)
     place: CoarsePlace | None = None
@@ -86,16 +84,11 @@ def accept_report(
     if place is None:  # an acknowledgement must mean a stored report: no place, no report
         errors.setdefault("place", str(MISSING["place"]))
     outcome.errors = in_field_order(errors)
-    if errors or answers is None or place is None or not store:
+    if errors or answers is None or place is None:
         return outcome
-    stored = create_report(
-        session=session,
-        network=network,
-        answers=answers,
-        place=place,
-        spent_token_hash=spent_token_hash,
+    outcome.report = prepare_report(
+        network=network, answers=answers, place=place, spent_token_hash=spent_token_hash
     )
-    outcome.stored, outcome.duplicate = not stored.duplicate, stored.duplicate
     return outcome
 
 

@@ -21,6 +21,7 @@ from server.models import (
     RenderedMap,
     Report,
     TrendCount,
+    UsedFormToken,
 )
 
 
@@ -41,3 +42,4 @@ RENDERED_MAPS = _table(RenderedMap)
 REPORTS = _table(Report)
 SERIES = _table(AreaSeries)
 TRENDS = _table(TrendCount)
+USED_TOKENS = _table(UsedFormToken)

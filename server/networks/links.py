@@ -13,11 +13,16 @@ import re
 import secrets
 import unicodedata
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from server.models import Network
 
 TOKEN_BYTES = 16  # 128 bits
+# Built once: on every member request, building the query cost more than running it.
+_BY_LINK_HASHES = select(Network).where(
+    col(Network.link_hash).in_(bindparam("digests", expanding=True))
+)
 
 
 def new_token() -> str:
@@ -60,15 +65,27 @@ def rotate_link(*, session: Session, network: Network, key: bytes) -> str:
     return token
 
 
-def network_for_token(*, session: Session, token: str, key: bytes) -> Network | None:
-    # A token of the wrong shape cannot be ours; skip the lookup rather than hash junk.
+def link_hash_of(token: str, *, key: bytes) -> str | None:
+    """The stored hash a token would have; None for a token of the wrong shape, which
+    cannot be ours (no point hashing junk)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token or ""):
         return None
-    digest = hash_token(token, key=key)
-    network = session.exec(select(Network).where(Network.link_hash == digest)).first()
-    if network is None or not network.active:
-        return None
-    return network
+    return hash_token(token, key=key)
+
+
+def network_for_token(*, session: Session, token: str, key: bytes) -> Network | None:
+    digest = link_hash_of(token, key=key)
+    return None if digest is None else network_for_link_hash(session=session, digest=digest)
+
+
+def network_for_link_hash(*, session: Session, digest: str) -> Network | None:
+    return networks_for_link_hashes(session=session, digests={digest}).get(digest)
+
+
+def networks_for_link_hashes(*, session: Session, digests: set[str]) -> dict[str, Network]:
+    """The active networks with these link hashes, by hash (one query for many requests)."""
+    found = session.scalars(_BY_LINK_HASHES, {"digests": list(digests)})
+    return {network.link_hash: network for network in found if network.active}
 
 
 def network_by_slug(*, session: Session, slug: str) -> Network | None:

@@ -19,7 +19,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server.config import Settings
-from server.deps import GazetteerDep, LimitsDep, SenderDep, SessionDep, SettingsDep
+from server.deps import (
+    GazetteerDep,
+    LimitsDep,
+    LinkReaderDep,
+    SenderDep,
+    SessionDep,
+    SettingsDep,
+    WriterDep,
+)
 from server.i18n import choose_language, current_language, format_day, gettext, ngettext, speak
 from server.i18n import lazy_gettext as _l
 from server.i18n.places import place_label
@@ -36,7 +44,7 @@ from server.intake.fields import (
     parse_day,
 )
 from server.models import Network
-from server.networks.links import network_for_token
+from server.networks.links import link_hash_of, network_for_token
 from server.places.gazetteer import Place
 from server.web.templating import templates
 
@@ -168,14 +176,16 @@ def report_form(
 async def submit_report(
     token: str,
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     gazetteer: GazetteerDep,
     limits: LimitsDep,
     sender: SenderDep,
+    links: LinkReaderDep,
+    writer: WriterDep,
 ) -> Response:
     """Accept a report from the member form."""
-    network = network_for_token(session=session, token=token, key=settings.key())
+    digest = link_hash_of(token, key=settings.key())
+    network = None if digest is None else await links.network(digest)
     if network is None:
         return not_found(request)
     if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
@@ -240,13 +250,7 @@ async def submit_report(
         raw = {k: v for k, v in raw.items() if k != "place_choice"}
     raw["occurred_on"] = day_from_form(raw, today=today)
     outcome = accept_report(
-        session=session,
-        network=network,
-        raw=raw,
-        gazetteer=gazetteer,
-        today=today,
-        spent_token_hash=spent,
-        store=confirming,
+        network=network, raw=raw, gazetteer=gazetteer, today=today, spent_token_hash=spent
     )
     if outcome.errors:
         legend = {
@@ -283,7 +287,12 @@ async def submit_report(
             form_token=form_token,
             day=format_day(day) if day else "",
         )
-    if outcome.stored:
+    if outcome.report is None:  # cannot happen without errors; never a receipt unstored
+        raise RuntimeError("accepted without a report")
+    stored = await writer.store(outcome.report)  # returns once its group has committed
+    if stored.link_gone:  # rotated while the report waited: the old link is dead (P8)
+        return not_found(request)
+    if stored.stored:  # a duplicate is the same form sent twice: the first one stands
         limits.count_stored(link_hash=network.link_hash)
     return RedirectResponse(with_language(f"/r/{token}/received"), status_code=303)
 
