@@ -47,5 +47,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_reports_counting", table_name="reports")
     op.drop_table("published_region_counts")
-    with op.batch_alter_table("releases", schema=None) as batch_op:
-        batch_op.drop_column("region_epsilon")
+    # A plain DROP COLUMN (SQLite 3.35+): batch mode would copy `releases`, which the counts,
+    # the ledger and the maps refer to, and the copy's DROP TABLE fails their foreign keys.
+    op.execute("ALTER TABLE releases DROP COLUMN region_epsilon")
