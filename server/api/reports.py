@@ -27,6 +27,7 @@ from server.i18n import gettext
 from server.i18n.places import place_label
 from server.intake.accept import accept_report
 from server.intake.fields import validate_answers
+from server.intake.limits import pause_refusal
 from server.networks.links import link_hash_of
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -111,6 +112,7 @@ async def create_report(
     # A link over its hourly allowance is refused from its hash alone: no database, no body.
     # Only a link that stored reports can be over it (see server/intake/limits.py).
     if wait := limits.link_wait(link_hash=digest):
+        await pause_refusal()
         return _too_many(wait)
     network = await links.network(digest)
     if network is None:
@@ -119,6 +121,7 @@ async def create_report(
     if raw is None:
         return _problem(type_errors)
     if wait := limits.sender_wait(address=sender):
+        await pause_refusal()
         return _too_many(wait)
     if type_errors:  # name the other fields' mistakes too, but store nothing
         _, errors = validate_answers(

@@ -43,6 +43,7 @@ from server.intake.fields import (
     day_from_form,
     parse_day,
 )
+from server.intake.limits import pause_refusal
 from server.models import Network
 from server.networks.links import link_hash_of, network_for_token
 from server.places.gazetteer import Place
@@ -220,6 +221,7 @@ async def submit_report(
     burst = limits.sender_wait(address=sender) if confirming else 0
     wait = burst or limits.link_wait(link_hash=network.link_hash)
     if wait:
+        await pause_refusal()
         # Nothing is spent or stored: the same answers come back with a fresh form token.
         return _form(
             request,
