@@ -41,18 +41,7 @@ def test_P4_one_visit_is_one_incident_however_its_place_is_described(live_server
     assert {(r.district, r.cell) for r in reports} == {
         ("E8", h3.latlng_to_cell(centre.lat, centre.lng, 7))
     }
-    facts = [
-        ReportFacts(
-            id=str(r.id),
-            network_id=str(r.network_id),
-            cell=r.cell,
-            occurred_on=r.occurred_on,
-            setting=r.setting,
-            time_of_day=r.time_of_day,
-            status=r.status,
-        )
-        for r in reports
-    ]
+    facts = [ReportFacts.of(r) for r in reports]
     assert len(group_incidents(reports=facts)) == 1
 
 

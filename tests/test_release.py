@@ -430,15 +430,7 @@ def test_database_counting_agrees_with_the_incident_rules_report_by_report(pub, 
         tally = week_tally(conn=conn, week=WEEK, partition=plan.partition)
         rules = {str(n.id): n.counting_rule for n in nets}
         reports = [
-            ReportFacts(
-                id=str(r.id),
-                network_id=str(r.network_id),
-                cell=r.cell,
-                occurred_on=r.occurred_on,
-                setting=r.setting,
-                time_of_day=r.time_of_day,
-                status=r.status,
-            )
+            ReportFacts.of(r)
             for r in conn.execute(select(Report.__table__).where(Report.late.is_(False)))
         ]
     areas: Counter[str] = Counter()

@@ -152,7 +152,7 @@ def incidents_of(*, session: Session, reports: list[Report]) -> list[IncidentRow
     names = {n.id: n.name for n in session.exec(select(Network))}
     by_id = {str(r.id): r for r in reports}
     rows = []
-    for incident in group_incidents(reports=[_facts(r) for r in reports]):
+    for incident in group_incidents(reports=[ReportFacts.of(r) for r in reports]):
         members = tuple(by_id[rid] for rid in incident.report_ids)
         rows.append(
             IncidentRow(
@@ -259,15 +259,3 @@ def moderate(
 
 def _band(band: str) -> int:
     return _BAND_ORDER.get(band, len(_BAND_ORDER))
-
-
-def _facts(report: Report) -> ReportFacts:
-    return ReportFacts(
-        id=str(report.id),
-        network_id=str(report.network_id),
-        cell=report.cell,
-        occurred_on=report.occurred_on,
-        setting=report.setting,
-        time_of_day=report.time_of_day,
-        status=report.status,
-    )

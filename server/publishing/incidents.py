@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from server.vocabulary import CountingRule, Status, TimeOfDay
 
@@ -34,6 +35,19 @@ class ReportFacts:
     setting: str
     time_of_day: str
     status: str
+
+    @classmethod
+    def of(cls, report: Any) -> ReportFacts:
+        """The facts of a stored report (a `Report` or a row of the reports table)."""
+        return cls(
+            id=str(report.id),
+            network_id=str(report.network_id),
+            cell=report.cell,
+            occurred_on=report.occurred_on,
+            setting=report.setting,
+            time_of_day=report.time_of_day,
+            status=report.status,
+        )
 
 
 @dataclass(frozen=True)
