@@ -111,6 +111,7 @@ def add_report(
     late: bool = False,
     note: bytes | None = None,
     commit: bool = True,
+    mixed: bool = True,
 ) -> Report:
     report = Report(
         network_id=network.id,
@@ -127,6 +128,7 @@ def add_report(
         late=late,
         late_pending=late,
         sealed_note=note,
+        mixed=mixed,
     )
     session.add(report)
     if commit:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from server.config import Settings
 from server.db import get_engine
+from server.housekeeping.remix import remix
 from server.models import AuditEntry, Network, Report
 from server.networks.links import create_network
 from server.publishing.release import publish
@@ -87,6 +88,11 @@ def _report(member: httpx.Client, link: str, **answers: object) -> None:
     assert submit_form(member, link, **answers).status_code == 303
 
 
+def _remix(settings) -> None:
+    """The housekeeping every mixing window runs (`every_window` in the scheduler)."""
+    remix(engine=get_engine(settings))
+
+
 def _listed(client: httpx.Client, query: str = "") -> str:
     page = client.get(f"/organise/reports{query}")
     assert page.status_code == 200
@@ -108,6 +114,7 @@ def test_P4_a_probe_report_is_shown_to_nobody_until_its_week_closes(two, pub, cl
     assert str(probe.id) not in _listed(two.root)
 
     clock.day = NEXT_MONDAY  # the week has closed: the moderation window opens
+    _remix(pub)
     assert str(probe.id) in _listed(two.alice) and str(probe.id) in _listed(two.root)
     assert str(probe.id) not in _listed(two.bob) and "All (0)" in _listed(two.bob)
 
@@ -117,11 +124,34 @@ def test_P4_a_probe_report_is_shown_to_nobody_until_its_week_closes(two, pub, cl
         assert str(probe.id) not in _listed(client)
 
 
+def test_P2_a_report_sent_in_the_delay_days_reaches_moderation_only_at_the_next_remix(
+    two, pub, clock
+):
+    """Polling moderation during the delay days dates an arrival to the mixing window at best."""
+    clock.day = NEXT_MONDAY  # W47 is closed and open to moderation
+    _report(two.member, two.alpha_link, time_of_day="evening")  # mixed into the disk
+    _remix(pub)
+    _report(two.member, two.alpha_link)  # sent now, about last Wednesday
+    fresh = next(r for r in _reports(pub) if not r.mixed)
+    for query in ("", "?status=pending", f"?week={WEEK}"):
+        page = _listed(two.alice, query)
+        assert str(fresh.id) not in page and "All (1)" in page and "1 report" in page, query
+    refused = two.alice.post(
+        f"/organise/reports/{fresh.id}/reject", data={"csrf_token": csrf_token(two.alice)}
+    )
+    assert refused.status_code == 404  # as if it did not exist yet
+    _remix(pub)
+    page = _listed(two.alice)
+    assert str(fresh.id) in page and "All (2)" in page
+    assert all(r.mixed for r in _reports(pub))
+
+
 def test_P4_an_organiser_sees_nothing_computed_from_another_networks_reports(two, pub, clock):
     _report(two.member, two.alpha_link, time_of_day="morning", setting="workplace")
     _report(two.member, two.alpha_link, time_of_day="morning", setting="workplace")
     _report(two.member, two.alpha_link, place="Dense 5", setting="home")
     clock.day = NEXT_MONDAY
+    _remix(pub)
     queries = ("", "?status=pending", "?status=rejected", f"?week={WEEK}", f"?district={PLACE}")
     before = {query: _listed(two.alice, query) for query in queries}
 
@@ -138,6 +168,7 @@ def test_P4_an_organiser_sees_nothing_computed_from_another_networks_reports(two
     ):
         _report(two.member, two.bravo_link, **answers)
     clock.day = NEXT_MONDAY
+    _remix(pub)
     after = {query: _listed(two.alice, query) for query in queries}
     for query in queries:
         assert after[query] == before[query], f"alice's page {query!r} changed"

@@ -117,6 +117,7 @@ def store(
             "sealed_note": None,
             "late": late,
             "late_pending": late,
+            "mixed": True,  # a synthetic past: long since re-mixed
         }
         for row in rows
     ]

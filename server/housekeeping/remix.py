@@ -3,7 +3,9 @@
 Invariant: after `remix`, neither the SQLite file and its WAL nor PostgreSQL's heap order
 and transaction ids say which stored report (or spent form token) arrived first; rows that
 arrived since the last re-mix keep their order for at most one mixing window. Contents are
-unchanged and no row is ever absent: durability is the database's, as at intake.
+unchanged (but for `mixed`, set on every report it rewrote) and no row is ever absent:
+durability is the database's, as at intake. Moderation shows only mixed reports, so it
+tells an organiser no more about arrival times than the disk does.
 
 SQLite: ``VACUUM`` rebuilds every table and index from a scan in key order (random UUIDs),
 in memory (``temp_store``), into fresh pages, so neither cell offsets nor page order keep
@@ -30,9 +32,13 @@ from server.locking import publisher_transaction
 
 log = logging.getLogger("raidwatch.housekeeping")
 
+# Every report stored so far is now mixed; set before the rewrite, in the same transaction,
+# so the changed rows get no transaction id or heap place of their own.
+MARK_MIXED = "UPDATE reports SET mixed = true WHERE NOT mixed"
 # Rows whose arrival order matters, re-inserted in key order (PostgreSQL). Constant SQL:
 # the table names are ours, never input.
 REINSERT_IN_KEY_ORDER = (
+    MARK_MIXED,
     "WITH gone AS (DELETE FROM reports RETURNING *) "
     "INSERT INTO reports SELECT * FROM gone ORDER BY id",
     "WITH gone AS (DELETE FROM used_form_tokens RETURNING *) "
@@ -59,6 +65,7 @@ def remix(*, engine: Engine) -> Remixed:
 def _remix_sqlite(engine: Engine) -> Remixed:
     with engine.connect() as raw:
         conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql(MARK_MIXED)  # its pages are rewritten by the VACUUM below
         conn.exec_driver_sql("VACUUM")
         busy = checkpoint_truncate(conn)
     if busy:

@@ -173,6 +173,7 @@ def _row(new: NewReport, row_id: uuid.UUID) -> dict[str, object]:
         "status": "pending",
         "late": False,
         "late_pending": False,
+        "mixed": False,  # until the next re-mix: not yet shown to moderation
     }
 
 

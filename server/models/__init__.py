@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary, false
 from sqlmodel import Field, SQLModel
 
 from server.models.base import NO_ROWID
@@ -72,6 +72,9 @@ class Report(SQLModel, table=True):
     # in its separate "late" total and clears late_pending. No arrival time is needed for that.
     late: bool = False
     late_pending: bool = False
+    # False from intake until the next re-mix (at most one mixing window): moderation shows
+    # only mixed reports, so polling it tells no more about arrival than the disk does (P2).
+    mixed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class UsedFormToken(SQLModel, table=True):

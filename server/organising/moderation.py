@@ -4,6 +4,9 @@ Invariants:
 - Only reports of weeks that have closed (ended before today) and are not yet released are
   listed, counted or changed. The open week is never shown: polling it would time-stamp
   arrivals. A released week is frozen and never shown again.
+- Only reports that a re-mix has rewritten (`mixed`) are listed, counted or changed: a report
+  sent during the delay days about the closed week appears at the next re-mix, so polling
+  the page dates an arrival no more finely than the mixing window, as the disk does (P2).
 - Everything on the page (which incidents exist, how many reports each holds, the tab and
   page counts, the weeks to filter by) is computed from the reports of the organiser's own
   networks only (every network, for an admin). Reports of another network change nothing
@@ -137,7 +140,9 @@ def window_reports(*, session: Session, organiser: Organiser, today: date) -> li
     reports = list(
         session.exec(
             select(Report).where(
-                col(Report.network_id).in_(networks), col(Report.occurred_on) < current
+                col(Report.network_id).in_(networks),
+                col(Report.occurred_on) < current,
+                col(Report.mixed),
             )
         )
     )
@@ -219,8 +224,8 @@ def moderate(
         raise ValueError(f"unknown action {action!r}")
     report = session.get(Report, report_id)
     networks = {n.id: n for n in visible_networks(session=session, organiser=organiser)}
-    if report is None or report.network_id not in networks:
-        raise LookupError("no such report")
+    if report is None or report.network_id not in networks or not report.mixed:
+        raise LookupError("no such report")  # not yet mixed: as if it did not exist yet
     week = iso_week(report.occurred_on)
     if week_start(week) >= week_start(iso_week(today)):
         raise LookupError("not open to moderation before its week ends")  # the open week

@@ -138,5 +138,6 @@ def _render(
         message=message,
         labels=CHOICES,
         delay_days=settings.delay_days,
+        mix_window_minutes=settings.mix_window_minutes,
         status_code=status_code,
     )
