@@ -50,6 +50,10 @@ def test_valid_report_redirects_to_receipt_and_is_stored(live_server, network, s
         receipt = client.get(response.headers["location"])
     assert receipt.status_code == 200
     assert "What we did not keep" in receipt.text
+    # Admins moderate every network (organising.moderation): the receipt says so.
+    assert "administrators who run this service can see the reports of every network" in (
+        receipt.text
+    )
     report = session.exec(select(Report)).one()
     assert report.district == "E8"
     assert len(report.cell) == 15

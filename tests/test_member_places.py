@@ -99,6 +99,21 @@ def test_without_a_home_area_dalston_is_a_question_hackney_first(live_server, ne
     assert reports(session) == []
 
 
+def test_a_name_found_only_outside_the_home_area_is_asked_about_as_one_place(
+    live_server, network, session
+):
+    net, token = network
+    set_home(session, net, "E, IG, Hackney")
+    with live_server.client() as client:
+        response = preview_form(client, token, place="Govanhill")
+    assert response.status_code == 422
+    assert "found that name only outside your network&#39;s area" in response.text
+    assert "Several places" not in response.text  # one choice is not "several"
+    assert re.findall(r'name="place_choice"[^>]* value="([^"]+)"', response.text) != []
+    assert len(re.findall(r'name="place_choice"', response.text)) == 1
+    assert reports(session) == []
+
+
 @pytest.mark.parametrize(
     "typed, question",
     [

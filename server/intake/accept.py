@@ -27,6 +27,7 @@ from server.intake.fields import MISSING, PLACE_MAX_CHARS, in_field_order, valid
 from server.intake.store import NewReport, prepare_report
 from server.intake.understand import (
     AMBIGUOUS,
+    ONLY_ELSEWHERE,
     PlaceNearMiss,
     PlaceTooWide,
     Understood,
@@ -73,7 +74,8 @@ def accept_report(
             "whole",
         )
     except PlaceAmbiguous as ambiguous:
-        errors["place"], outcome.place_choices = str(AMBIGUOUS), ambiguous.choices
+        question = ONLY_ELSEWHERE if len(ambiguous.choices) == 1 else AMBIGUOUS
+        errors["place"], outcome.place_choices = str(question), ambiguous.choices
         outcome.place_reason = "ambiguous"
     except PlaceNearMiss as near:
         errors["place"], outcome.place_choices = str(near), near.choices

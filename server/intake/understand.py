@@ -23,6 +23,11 @@ NEAR_MISS = _l(
     "We could not find that place. Did you mean one of these? Choose one, or type it again."
 )
 AMBIGUOUS = _l("Several places have that name. Choose one below, or type a postcode district.")
+# One choice comes back only when the network's home area holds no place of that name.
+ONLY_ELSEWHERE = _l(
+    "We found that name only outside your network's area. Is it the place below? "
+    "Choose it, or type a postcode district."
+)
 
 
 class PlaceTooWide(PlaceAmbiguous):
