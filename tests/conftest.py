@@ -117,12 +117,14 @@ def pub(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> S
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, settings: Settings):
-    """The app: on `pub` under ``pytest.mark.pub``, otherwise on the plain test settings."""
+    """The app: on `pub` under ``pytest.mark.pub``, otherwise on the plain test settings; a
+    module or test marked ``pytest.mark.app_settings(**overrides)`` runs the app (only) on
+    those settings changed."""
     from server.app import create_app
 
-    if request.node.get_closest_marker("pub") is not None:
-        return create_app(request.getfixturevalue("pub"))
-    return create_app(settings)
+    on = request.getfixturevalue("pub") if request.node.get_closest_marker("pub") else settings
+    changed = request.node.get_closest_marker("app_settings")
+    return create_app(on.model_copy(update=changed.kwargs) if changed else on)
 
 
 @dataclass

@@ -61,6 +61,7 @@ def dashboard(
         )
         if series
     ]
+    policy = settings.policy_facts()
     return page(
         request,
         "organiser/dashboard.html",
@@ -72,7 +73,14 @@ def dashboard(
         windows=WINDOWS,
         upcoming=upcoming,
         charts=charts,
-        policy=settings.policy_facts(),
+        policy=policy,
+        # What the method list says of noise: the window's releases, else (none yet) the policy.
+        noise=view.noise if view else ("all" if policy.epsilon > 0 else "none"),
+        epsilons=(
+            ", ".join(dict.fromkeys(str(e) for e in view.epsilons if e))
+            if view
+            else str(policy.epsilon)
+        ),
         top=(view.rows if view else ()),
     )
 
