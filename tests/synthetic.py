@@ -86,13 +86,17 @@ def area_of(settings, res6: str = HACKNEY) -> str:
     return plan.partition.area_of_res6(res6)
 
 
-# `raidwatch` from whichever interpreter runs the tests (never a hard-coded virtualenv path).
+# `raidwatch` from whichever interpreter runs the tests (never a hard-coded virtualenv path),
+# running this checkout's code (`cli_env` puts it first on the path, whatever is installed).
 RAIDWATCH = (sys.executable, "-m", "server.cli")
+CHECKOUT = str(Path(__file__).resolve().parents[1])
 
 
 def cli_env(settings) -> dict[str, str]:
-    """RAIDWATCH_* variables that reproduce `settings` for the command line."""
+    """RAIDWATCH_* variables that reproduce `settings` for the command line (and PYTHONPATH:
+    this checkout, so a subprocess runs the code under test from any folder or virtualenv)."""
     env = {
+        "PYTHONPATH": CHECKOUT,
         "RAIDWATCH_DATABASE_URL": settings.resolved_database_url,
         "RAIDWATCH_ENV": "test",
         "RAIDWATCH_SECRET_KEY": settings.secret_key,
@@ -122,7 +126,8 @@ def run_cli(
     from server.config import get_settings
 
     for name, value in cli_env(settings).items():
-        monkeypatch.setenv(name, value)
+        if name.startswith("RAIDWATCH_"):  # this process's path is already the checkout's
+            monkeypatch.setenv(name, value)
     if not settings.gazetteer:
         monkeypatch.delenv("RAIDWATCH_GAZETTEER", raising=False)
     get_settings.cache_clear()

@@ -71,7 +71,6 @@ def test_the_publisher_stores_every_map_with_its_sha256_and_release(released):
 
 def _draw_in_a_process(settings, seed: str) -> dict[str, tuple[bytes, str]]:
     env = {**os.environ, **cli_env(settings), "PYTHONHASHSEED": seed}
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
     done = subprocess.run(
         [*RAIDWATCH, "maps", "draw"], env=env, capture_output=True, text=True, timeout=300
     )
