@@ -9,11 +9,15 @@ Shetland, which becomes the "rest of" its resolution-4 region.
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
 import h3
+import httpx
 
 P = 1000
 HACKNEY = h3.latlng_to_cell(51.5465, -0.0553, 6)
@@ -113,6 +117,31 @@ def cli_env(settings) -> dict[str, str]:
     if settings.gazetteer:
         env["RAIDWATCH_GAZETTEER"] = str(settings.gazetteer)
     return env
+
+
+def serve(settings, *, stderr: Path | None = None, **extra: str) -> tuple[subprocess.Popen, str]:
+    """`raidwatch serve` on `settings` (and `extra` variables) in a subprocess of its own
+    session, once it answers /healthz; its stderr into `stderr` (else discarded)."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [*RAIDWATCH, "serve", "--port", str(port)],
+        env={**os.environ, **cli_env(settings), **extra},
+        stdout=subprocess.DEVNULL,
+        stderr=stderr.open("wb") if stderr else subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the server did not start")
 
 
 def run_cli(
