@@ -1,4 +1,5 @@
 # The two commands a new machine needs (see README): `make run` and `make test`.
+# The virtualenv may live anywhere: make test VENV=/path/to/venv
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 # Every install takes the pinned versions in constraints.txt (the Dockerfile uses it too).
@@ -15,11 +16,11 @@ run: $(STAMP)
 	$(VENV)/bin/raidwatch serve
 
 test: $(STAMP)
-	./scripts/test
+	VENV=$(VENV) ./scripts/test
 
 # Everything CI runs before the tests: lint, format, types.
 lint: $(STAMP)
-	./scripts/test --lint-only
+	VENV=$(VENV) ./scripts/test --lint-only
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/intake.py

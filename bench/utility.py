@@ -42,7 +42,6 @@ from server.config import Settings
 from server.db import get_engine, migrate
 from server.demo.history import create_demo_networks, store
 from server.demo.synthetic import History
-from server.models import PublishedCount, PublishedRegionCount, Release
 from server.models.tables import COUNTS, LEDGER, REGION_COUNTS, RELEASES, TRENDS
 from server.publishing.counting import ELSEWHERE, week_counts
 from server.publishing.release import publish
@@ -188,8 +187,7 @@ def _window_stats(window, weeks, true, noisy, regional, epsilons, regions, k, fl
 def _counts(settings, partition, weeks):  # type: ignore[no-untyped-def]
     """True counts (recomputed from the stored reports), frozen noisy counts per area and per
     region, and (area ε, region ε), per week."""
-    releases, counts = Release.__table__, PublishedCount.__table__
-    region_counts = PublishedRegionCount.__table__
+    releases, counts, region_counts = RELEASES, COUNTS, REGION_COUNTS
     true, noisy, regional, epsilons = {}, {}, {}, {}
     with get_engine(settings).connect() as conn:
         for week in weeks:

@@ -16,6 +16,7 @@ from starlette.types import Scope
 from server.api import reports as api_reports
 from server.config import Settings, get_settings
 from server.db import get_engine
+from server.deps import CsrfFailed, EnrolmentRequired, LoginRequired
 from server.intake.group_commit import LinkReader, ReportWriter
 from server.intake.limits import IntakeLimits
 from server.logs import configure_logging
@@ -29,7 +30,6 @@ from server.web.database_away import DatabaseAway
 from server.web.headers import ORGANISER_PREFIXES, SecurityHeaders
 from server.web.language import LanguageFromRequest
 from server.web.organiser import account, dashboard, login, manage, moderation, summary
-from server.web.organiser.auth import CsrfFailed, EnrolmentRequired, LoginRequired
 from server.web.organiser.login import ENROL
 from server.web.organiser.pages import organiser_error
 from server.web.origin import SameOriginPosts

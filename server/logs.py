@@ -76,7 +76,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         handler.addFilter(NoTracebacks())
-        handler._raidwatch = True  # type: ignore[attr-defined]
+        handler._raidwatch = True  # type: ignore[attr-defined]  # our mark, so it is added once
         root.addHandler(handler)
     root.setLevel(level)
     clamp_uvicorn()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,3 +37,15 @@ BROWSER_MARKS = [
         reason="Debian's chromium is not installed",
     ),
 ]
+
+
+@contextmanager
+def launched() -> Iterator[Any]:
+    """Debian's Chromium with the flags above, closed afterwards (skips without Playwright)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,12 +118,14 @@ def pub(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> S
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, settings: Settings):
-    """The app: on `pub` under ``pytest.mark.pub``, otherwise on the plain test settings."""
+    """The app: on `pub` under ``pytest.mark.pub``, otherwise on the plain test settings; a
+    module or test marked ``pytest.mark.app_settings(**overrides)`` runs the app (only) on
+    those settings changed."""
     from server.app import create_app
 
-    if request.node.get_closest_marker("pub") is not None:
-        return create_app(request.getfixturevalue("pub"))
-    return create_app(settings)
+    on = request.getfixturevalue("pub") if request.node.get_closest_marker("pub") else settings
+    changed = request.node.get_closest_marker("app_settings")
+    return create_app(on.model_copy(update=changed.kwargs) if changed else on)
 
 
 @dataclass
@@ -140,9 +143,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[LiveServer]:
-    """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """`app` behind a real uvicorn on loopback, configured exactly as `raidwatch serve`;
+    yields its URL."""
     from server.cli.operate import uvicorn_options
 
     port = free_port()
@@ -159,9 +163,18 @@ def live_server(app) -> Iterator[LiveServer]:
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
-    server.should_exit = True
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """The app behind a real uvicorn on loopback, configured exactly as `raidwatch serve`."""
+    with serving(app) as url:
+        yield LiveServer(url=url, app=app)
 
 
 @pytest.fixture

@@ -9,11 +9,15 @@ Shetland, which becomes the "rest of" its resolution-4 region.
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
 import h3
+import httpx
 
 P = 1000
 HACKNEY = h3.latlng_to_cell(51.5465, -0.0553, 6)
@@ -86,13 +90,17 @@ def area_of(settings, res6: str = HACKNEY) -> str:
     return plan.partition.area_of_res6(res6)
 
 
-# `raidwatch` from whichever interpreter runs the tests (never a hard-coded virtualenv path).
+# `raidwatch` from whichever interpreter runs the tests (never a hard-coded virtualenv path),
+# running this checkout's code (`cli_env` puts it first on the path, whatever is installed).
 RAIDWATCH = (sys.executable, "-m", "server.cli")
+CHECKOUT = str(Path(__file__).resolve().parents[1])
 
 
 def cli_env(settings) -> dict[str, str]:
-    """RAIDWATCH_* variables that reproduce `settings` for the command line."""
+    """RAIDWATCH_* variables that reproduce `settings` for the command line (and PYTHONPATH:
+    this checkout, so a subprocess runs the code under test from any folder or virtualenv)."""
     env = {
+        "PYTHONPATH": CHECKOUT,
         "RAIDWATCH_DATABASE_URL": settings.resolved_database_url,
         "RAIDWATCH_ENV": "test",
         "RAIDWATCH_SECRET_KEY": settings.secret_key,
@@ -111,6 +119,31 @@ def cli_env(settings) -> dict[str, str]:
     return env
 
 
+def serve(settings, *, stderr: Path | None = None, **extra: str) -> tuple[subprocess.Popen, str]:
+    """`raidwatch serve` on `settings` (and `extra` variables) in a subprocess of its own
+    session, once it answers /healthz; its stderr into `stderr` (else discarded)."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [*RAIDWATCH, "serve", "--port", str(port)],
+        env={**os.environ, **cli_env(settings), **extra},
+        stdout=subprocess.DEVNULL,
+        stderr=stderr.open("wb") if stderr else subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the server did not start")
+
+
 def run_cli(
     monkeypatch,
     capsys,
@@ -122,7 +155,8 @@ def run_cli(
     from server.config import get_settings
 
     for name, value in cli_env(settings).items():
-        monkeypatch.setenv(name, value)
+        if name.startswith("RAIDWATCH_"):  # this process's path is already the checkout's
+            monkeypatch.setenv(name, value)
     if not settings.gazetteer:
         monkeypatch.delenv("RAIDWATCH_GAZETTEER", raising=False)
     get_settings.cache_clear()

@@ -20,7 +20,7 @@ from server.demo.history import run_demo
 from server.maps.drawing import render_maps
 from server.models import Network
 from server.networks.links import rotate_link
-from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import BROWSER_MARKS, launched
 from tests.factories import add_report
 from tests.organisers import PASSWORD, add_organiser, totp_code
 
@@ -46,11 +46,8 @@ def axe(page, name: str) -> list[dict]:
 
 @pytest.fixture
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import subprocess
 import threading
-import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -17,36 +15,13 @@ import httpx
 from sqlmodel import func, select
 
 from server.models import Report
-from tests.conftest import free_port
 from tests.factories import answers, confirm, form_token
-from tests.synthetic import RAIDWATCH, cli_env
-
-
-def _serve(settings, **extra: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, **cli_env(settings), **extra}
-    process = subprocess.Popen(
-        [*RAIDWATCH, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("the server did not start")
+from tests.synthetic import serve
 
 
 def test_acknowledged_reports_survive_a_killed_server(settings, network, session):
     _, token = network
-    process, url = _serve(settings)
+    process, url = serve(settings)
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             for _ in range(5):
@@ -62,7 +37,7 @@ def test_acknowledged_reports_survive_a_killed_server(settings, network, session
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # no shutdown, no checkpoint
         process.wait(10)
-    process, url = _serve(settings)  # restart on the same database
+    process, url = serve(settings)  # restart on the same database
     try:
         assert httpx.get(url + "/healthz").status_code == 200
     finally:
@@ -105,7 +80,7 @@ def test_acknowledged_reports_survive_a_server_killed_under_load(settings, netwo
     # All members send from 127.0.0.1, so the per-sender burst limit is off, and so is the
     # per-link one: every refusal here would be a report the test cannot count.
     unlimited = {"RAIDWATCH_BURST_LIMIT": "0", "RAIDWATCH_RATE_LIMIT_PER_LINK": "0"}
-    process, url = _serve(settings, **unlimited)
+    process, url = serve(settings, **unlimited)
     acknowledged: list[tuple[str, ...]] = []
     sent = itertools.count()
     enough, lock = threading.Event(), threading.Lock()
@@ -139,7 +114,7 @@ def test_acknowledged_reports_survive_a_server_killed_under_load(settings, netwo
     for thread in members:
         thread.join(60)
     assert len(acknowledged) >= 150
-    process, url = _serve(settings)  # restart on the same database
+    process, url = serve(settings)  # restart on the same database
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(10)
     session.expire_all()

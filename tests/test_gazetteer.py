@@ -20,8 +20,8 @@ from server.places.gazetteer import (
     Place,
     Resolution,
     haversine_km,
-    normalise_postcode,
 )
+from server.places.queries import normalise_postcode
 
 LONDON_BOROUGHS = [
     "Barking and Dagenham",

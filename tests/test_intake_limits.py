@@ -16,13 +16,7 @@ from tests.factories import answers, submit_form
 PER_LINK = 2
 
 
-@pytest.fixture
-def app(settings):  # overrides conftest's: a tight link limit
-    from server.app import create_app
-
-    return create_app(
-        settings.model_copy(update={"rate_limit_per_link": PER_LINK, "burst_limit": 0})
-    )
+pytestmark = pytest.mark.app_settings(rate_limit_per_link=PER_LINK, burst_limit=0)
 
 
 def _stored(session) -> int:

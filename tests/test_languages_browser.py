@@ -19,7 +19,7 @@ from server.i18n.catalogs import catalog_paths
 from server.i18n.languages import by_code
 from server.models import Report
 from tests.axe import axe_violations, describe
-from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, BROWSER_MARKS, launched
 
 pytestmark = BROWSER_MARKS
 # Written on every run (not committed from here); docs/screenshots/ holds copies.
@@ -38,11 +38,8 @@ def said(code: str, message: str, **params: object) -> str:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 def _phone(chromium, code: str, *, javascript: bool = False):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import BROWSER_MARKS, launched
 from tests.organisers import PASSWORD, THROTTLED_MESSAGE, add_organiser, log_in, totp_code
 
 pytestmark = BROWSER_MARKS
@@ -15,11 +15,8 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 def _submit(page, password: str, code: str) -> None:

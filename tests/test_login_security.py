@@ -39,12 +39,9 @@ LIMIT = 5
 PER_ADDRESS = 12  # lower than the default 30 (fewer argon2 checks), above one test's 11 attempts
 
 
-@pytest.fixture
-def app(settings):
-    from server.app import create_app
-
-    limits = {"login_attempts_per_username": LIMIT, "login_attempts_per_address": PER_ADDRESS}
-    return create_app(settings.model_copy(update=limits))
+pytestmark = pytest.mark.app_settings(
+    login_attempts_per_username=LIMIT, login_attempts_per_address=PER_ADDRESS
+)
 
 
 @pytest.fixture

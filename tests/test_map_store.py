@@ -12,18 +12,14 @@ import os
 import re
 import shutil
 import subprocess
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import folium
 import httpx
 import pytest
-import uvicorn
 
 from server.config import PROJECT_ROOT
 from server.db import get_engine
@@ -32,7 +28,7 @@ from server.maps.assets import PREFIX
 from server.maps.drawing import NAMES, draw_maps, maps_are_current, render_maps
 from server.maps.store import store_maps
 from server.publishing.jobs import publish_and_draw
-from tests.conftest import PG_URL, _pg_exec, free_port
+from tests.conftest import PG_URL, _pg_exec, serving
 from tests.factories import add_incidents, add_organiser, make_network
 from tests.organisers import logged_in
 from tests.synthetic import RAIDWATCH, cli_env, run_cli, table_rows
@@ -71,7 +67,6 @@ def test_the_publisher_stores_every_map_with_its_sha256_and_release(released):
 
 def _draw_in_a_process(settings, seed: str) -> dict[str, tuple[bytes, str]]:
     env = {**os.environ, **cli_env(settings), "PYTHONHASHSEED": seed}
-    env["PYTHONPATH"] = str(PROJECT_ROOT)
     done = subprocess.run(
         [*RAIDWATCH, "maps", "draw"], env=env, capture_output=True, text=True, timeout=300
     )
@@ -96,28 +91,6 @@ def test_two_processes_draw_the_same_releases_into_the_same_bytes(released):
 def test_ids_are_stable_only_inside_a_render():
     # Outside `render_map`, folium keeps its random ids (nothing else is changed).
     assert folium.Map().get_name() != folium.Map().get_name()
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """`app` behind a real uvicorn on loopback, as the live_server fixture runs it."""
-    from server.cli.operate import uvicorn_options
-
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", **uvicorn_options(app.state.settings)
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def _organiser(url: str) -> httpx.Client:

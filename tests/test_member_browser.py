@@ -7,21 +7,18 @@ import pytest
 from sqlmodel import func, select
 
 from server.models import Report
-from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, BROWSER_MARKS, launched
 
 pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def phone():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as browser:
         context = browser.new_context(
             viewport={"width": 360, "height": 740}, java_script_enabled=False
         )
         yield context.new_page()
-        browser.close()
 
 
 def _answer(page) -> None:

@@ -22,7 +22,7 @@ from server.housekeeping.remix import remix
 from server.models import AuditEntry, Network, Report
 from server.networks.links import create_network
 from server.publishing.release import publish
-from tests.browser import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import BROWSER_MARKS, CHROMIUM, launched
 from tests.factories import add_organiser, add_report, submit_form
 from tests.organisers import csrf_token, logged_in
 
@@ -238,11 +238,9 @@ def test_moderation_is_grouped_paged_filtered_and_rejects_a_whole_incident(
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_reject_all_in_chromium_with_and_without_javascript(two, pub, session, clock, live_server):
     _ = BROWSER_MARKS  # the same marks as the other browser tests
-    sync_api = pytest.importorskip("playwright.sync_api")
     clock.day = NEXT_MONDAY
     cookie = two.alice.cookies.get("rw_session")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as browser:
         for javascript, setting, label in (
             (False, "other", "Somewhere else"),
             (True, "street", "In the street"),
@@ -263,5 +261,4 @@ def test_reject_all_in_chromium_with_and_without_javascript(two, pub, session, c
             statuses = {r.id: r.status for r in _reports(pub)}
             assert [statuses[r.id] for r in spam] == ["rejected", "rejected"], javascript
             context.close()
-        browser.close()
     assert sum(1 for r in _reports(pub) if r.status == "rejected") == 4

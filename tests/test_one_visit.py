@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import h3
 from sqlmodel import select
 
-from server.intake.coarsen import coarsen_place_text, coarsen_point
+from server.intake.coarsen import coarsen_place, coarsen_point
+from server.intake.understand import understand_place
 from server.models import Report
 from server.places.gazetteer import Gazetteer
 from server.publishing.incidents import ReportFacts, group_incidents
@@ -56,7 +57,12 @@ def test_every_input_of_a_district_resolves_to_its_centroid_cell():
         centre = gazetteer.by_key(f"district:{district}")
         assert centre is not None
         cell = h3.latlng_to_cell(centre.lat, centre.lng, 7)
-        places = [coarsen_place_text(text, gazetteer=gazetteer) for text in texts]
+        places = [
+            coarsen_place(
+                understand_place(text, gazetteer=gazetteer, home=None).place, gazetteer=gazetteer
+            )
+            for text in texts
+        ]
         places.append(coarsen_point(*point, gazetteer=gazetteer))
         assert {(p.district, p.cell) for p in places} == {(district, cell)}, district
         assert len({partition.area_of_cell(p.cell) for p in places}) == 1

@@ -22,7 +22,7 @@ from server.maps.drawing import render_maps
 from server.maps.page import KeyboardAccess
 from server.models import Network, Report
 from server.publishing.exports import to_csv
-from tests.browser import ARTIFACTS, BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, CSP_WATCH
+from tests.browser import ARTIFACTS, BROWSER_MARKS, CSP_WATCH, launched
 from tests.factories import PASSWORD, add_organiser, add_report
 from tests.organisers import totp_code
 from tests.synthetic import view_of
@@ -49,11 +49,8 @@ def demo(settings, session):
 
 @pytest.fixture
 def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 def _log_in(page, base: str) -> None:

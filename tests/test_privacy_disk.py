@@ -34,12 +34,8 @@ MAX_TAU_AFTER = 0.3  # five standard deviations of tau between independent order
 NOTE_CANARY = b"zq-sealed-note-canary-7f3a9c"
 
 
-@pytest.fixture
-def app(settings):
-    """The app with the rate limits off: the order test sends 120 reports in a row."""
-    from server.app import create_app
-
-    return create_app(settings.model_copy(update={"rate_limit_per_link": 0, "burst_limit": 0}))
+# The rate limits off: the order test sends 120 reports in a row.
+pytestmark = pytest.mark.app_settings(rate_limit_per_link=0, burst_limit=0)
 
 
 def submit_in_known_order(live_server, token: str, today: date) -> list[tuple]:

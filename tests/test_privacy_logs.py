@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.db import get_engine
 from tests.conftest import PG_URL, free_port
 from tests.factories import answers, submit_form
-from tests.synthetic import cli_env, table_rows
+from tests.synthetic import serve, table_rows
 
 ADDRESS_CANARY = "127.77.66.55"
 PARAMETER_CANARY = "zq-parameter-canary-51"
@@ -82,28 +81,6 @@ def test_P1_database_errors_never_quote_parameters(settings):
     assert PARAMETER_CANARY not in str(failure.value)
 
 
-def serve(settings, stderr: Path) -> tuple[subprocess.Popen, str]:
-    """`raidwatch serve` in a subprocess, its stderr into a file."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-        env={**os.environ, **cli_env(settings)},
-        stdout=subprocess.DEVNULL,
-        stderr=stderr.open("wb"),
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("the server did not start")
-
-
 def stop_gracefully(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     # uvicorn shuts down (lifespan included), then re-raises the signal it caught.
@@ -113,7 +90,7 @@ def stop_gracefully(process: subprocess.Popen) -> None:
 def test_P1_a_real_server_logs_no_traceback_parameter_or_token(settings, network, tmp_path):
     _, token = network
     stderr = tmp_path / "stderr.log"
-    process, url = serve(settings, stderr)
+    process, url = serve(settings, stderr=stderr)
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             headers = {"Authorization": f"Bearer {token}"}
@@ -136,7 +113,7 @@ def test_P2_a_graceful_stop_leaves_no_wal_behind(settings, network, tmp_path):
     if PG_URL:
         pytest.skip("PostgreSQL's WAL is the server's (see README: residue)")
     _, token = network
-    process, url = serve(settings, tmp_path / "stderr.log")
+    process, url = serve(settings, stderr=tmp_path / "stderr.log")
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             for _ in range(5):

@@ -399,7 +399,7 @@ def test_database_counting_agrees_with_the_incident_rules_report_by_report(pub, 
     from sqlalchemy import select
 
     from server.db import get_engine
-    from server.models import Report
+    from server.models.tables import REPORTS
     from server.publishing.counting import week_tally
     from server.publishing.incidents import ReportFacts, counts_across_networks, group_incidents
     from server.publishing.series import load_gazetteer, plan_series
@@ -431,7 +431,7 @@ def test_database_counting_agrees_with_the_incident_rules_report_by_report(pub, 
         rules = {str(n.id): n.counting_rule for n in nets}
         reports = [
             ReportFacts.of(r)
-            for r in conn.execute(select(Report.__table__).where(Report.late.is_(False)))
+            for r in conn.execute(select(REPORTS).where(REPORTS.c.late.is_(False)))
         ]
     areas: Counter[str] = Counter()
     by_network: Counter[str] = Counter()

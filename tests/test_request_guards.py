@@ -12,20 +12,17 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from server.cli.operate import uvicorn_options
 from server.organising.throttle import LoginThrottle
 from server.web.bodies import FORM_AND_API_CAP, LOGIN_CAP
-from tests.conftest import free_port
+from tests.conftest import serving
 from tests.organisers import add_organiser, csrf_token, logged_in, registered_routes, snapshot
 from tests.test_api_strict import stored
 
@@ -210,32 +207,6 @@ def test_a_405_says_what_is_allowed(live_server, clients, admin):
 # -- point 6: trusted proxies -------------------------------------------------------------
 
 
-@contextmanager
-def serving(settings) -> Iterator[str]:
-    """The app on its own uvicorn, with `raidwatch serve`'s options for these settings."""
-    from server.app import create_app
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=port,
-            lifespan="off",
-            **uvicorn_options(settings),
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
-
-
 def _guesses_until_throttled(url: str, limit: int) -> int:
     from tests.organisers import log_in
 
@@ -249,13 +220,15 @@ def _guesses_until_throttled(url: str, limit: int) -> int:
 
 
 def test_forwarded_addresses_are_ignored_unless_the_proxy_is_trusted(settings):
+    from server.app import create_app
+
     limited = settings.model_copy(update={"login_attempts_per_address": 4})
     assert uvicorn_options(limited)["proxy_headers"] is False
-    with serving(limited) as url:
+    with serving(create_app(limited)) as url:
         # Rotating X-Forwarded-For from 127.0.0.1 buys no fresh allowance: the fifth is refused.
         assert _guesses_until_throttled(url, 4) == 5
     trusting = limited.model_copy(update={"trusted_proxies": "127.0.0.1"})
-    with serving(trusting) as url:
+    with serving(create_app(trusting)) as url:
         # From a trusted proxy each forwarded address is its own sender.
         assert _guesses_until_throttled(url, 4) == 0
         with httpx.Client(base_url=url) as client:

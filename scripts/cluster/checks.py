@@ -30,7 +30,7 @@ class Check:
 
 def fresh_address() -> str:
     """A loopback address of this run's own, so counters kept per address start at zero."""
-    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"  # noqa: S311
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"  # noqa: S311  (no secret)
 
 
 def client_from(address: str, base_url: str) -> httpx.Client:
@@ -168,7 +168,7 @@ def throttle_shared(cluster: Cluster, username: str) -> list[Check]:
         )
     )
     limit = cluster.login_per_address
-    tag = random.randint(0, 10**6)  # noqa: S311
+    tag = random.randint(0, 10**6)  # noqa: S311  (a name, no secret)
     names = [f"nobody-{tag}-{n}" for n in range(limit + cluster.replicas)]
     statuses = _attempts(cluster, names)
     expected = [401] * limit + [429] * cluster.replicas
@@ -188,8 +188,8 @@ def throttle_shared(cluster: Cluster, username: str) -> list[Check]:
 
 def canaries() -> dict[str, str]:
     """Headers a member's browser or a misconfigured proxy would send, each a unique value."""
-    tag = f"{random.randint(0, 16**8):08x}"  # noqa: S311
-    address = f"198.51.100.{random.randint(1, 254)}"  # noqa: S311
+    tag = f"{random.randint(0, 16**8):08x}"  # noqa: S311  (a canary, no secret)
+    address = f"198.51.100.{random.randint(1, 254)}"  # noqa: S311  (a documentation address)
     return {
         "User-Agent": f"CanaryBrowser/{tag}",
         "X-Forwarded-For": address,

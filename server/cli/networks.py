@@ -142,7 +142,7 @@ def notes_decrypt(args: argparse.Namespace) -> int:
     private = Path(args.key).read_text()
     opened = 0
     with session_scope(settings) as session:
-        query = select(Report).where(Report.sealed_note.is_not(None))  # type: ignore[union-attr]
+        query = select(Report).where(col(Report.sealed_note).is_not(None))
         for report in session.exec(query.order_by(col(Report.occurred_on), col(Report.district))):
             try:
                 text = open_note(report.sealed_note or b"", private_key=private)

@@ -72,6 +72,7 @@ def _sqlite_snapshot(engine: Engine) -> bytes:
     memory = sqlite3.connect(":memory:")
     try:
         with engine.connect() as conn:
+            # On SQLite the driver connection is a sqlite3.Connection; typed as Any | None.
             conn.connection.driver_connection.backup(memory)  # type: ignore[union-attr]
         return _rollback_journal_header(memory.serialize())
     finally:
@@ -89,7 +90,7 @@ def _sqlite_restore(engine: Engine, data: bytes) -> None:
     try:
         memory.deserialize(_rollback_journal_header(data))
         with engine.connect() as conn:
-            memory.backup(conn.connection.driver_connection)  # type: ignore[arg-type]
+            memory.backup(conn.connection.driver_connection)  # type: ignore[arg-type]  # as above
     finally:
         memory.close()
 
@@ -114,7 +115,7 @@ def _pg_dump(engine: Engine, sealed: IO[bytes], *, public_key: str) -> None:
     with tempfile.TemporaryFile() as errors:
         dump = subprocess.Popen(
             # The operator's PostgreSQL client tools, found on PATH like psql.
-            ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"],  # noqa: S607
+            ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"],  # noqa: S607  (on PATH)
             stdout=subprocess.PIPE,
             stderr=errors,
             env=_pg_environment(engine),

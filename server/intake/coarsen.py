@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import h3
 
 from server.i18n import gettext
-from server.places.gazetteer import Gazetteer, Place, Resolution
+from server.places.gazetteer import Gazetteer, Place
 
 STORAGE_RESOLUTION = 7  # ~5 km² hexagons
 COORDINATE_DECIMALS = 2  # ~1 km: coordinates are rounded before any other use
@@ -39,25 +39,6 @@ class PlaceAmbiguous(Exception):
     def __init__(self, choices: tuple[Place, ...]) -> None:
         super().__init__("ambiguous place")
         self.choices = choices
-
-
-def coarsen_place_text(text: str, *, gazetteer: Gazetteer, choice: str = "") -> CoarsePlace:
-    """Resolve what a member typed (or the choice they picked) and coarsen it."""
-    if choice:
-        place = gazetteer.by_key(choice)
-        if place is not None:
-            return _coarse_place(place, gazetteer=gazetteer)
-    resolution: Resolution = gazetteer.resolve(text)
-    if resolution.place is not None:
-        return _coarse_place(resolution.place, gazetteer=gazetteer)
-    if resolution.choices:
-        raise PlaceAmbiguous(resolution.choices)
-    raise PlaceNotFound(
-        gettext(
-            "We could not find that place. Try a postcode district like E8 or M14, "
-            "a postcode like B11 1AA, or a town or borough like Hackney or Leeds."
-        )
-    )
 
 
 def round_coordinate(lat: float, lng: float) -> tuple[float, float]:

@@ -27,6 +27,7 @@ from server.intake.sealing import seal_note
 from server.locking import hold_off_publisher
 from server.models import Network, UsedFormToken
 from server.models.tables import NETWORKS, RELEASES, REPORTS, USED_TOKENS
+from server.vocabulary import Status
 from server.weeks import iso_week
 
 
@@ -170,7 +171,7 @@ def _row(new: NewReport, row_id: uuid.UUID) -> dict[str, object]:
         "detained": new.detained,
         "source": new.source,
         "sealed_note": new.sealed_note,
-        "status": "pending",
+        "status": Status.PENDING.value,
         "late": False,
         "late_pending": False,
         "mixed": False,  # until the next re-mix: not yet shown to moderation

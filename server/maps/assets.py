@@ -54,11 +54,6 @@ CONTENT_TYPES = {
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 
 
-def missing_assets() -> list[str]:
-    """URL paths whose file is not installed (an empty list on a healthy install)."""
-    return [path for path, file in ASSETS.items() if not file.is_file()]
-
-
 def mount_assets(app: FastAPI) -> None:
     """Serve exactly the files in `ASSETS` under `/maps-assets/`."""
 

@@ -157,9 +157,10 @@ def draw_maps(
     gazetteer = gazetteer or load_gazetteer(settings)
     latest = latest_release(conn)
     views = {window: load_view(conn=conn, window=window, k=settings.k) for window in WINDOWS}
-    if latest is None or any(view is None for view in views.values()):
+    twelve = views[12]
+    if latest is None or twelve is None or any(view is None for view in views.values()):
         return None  # nothing released yet
-    weeks = reversed(views[12].weeks)  # type: ignore[union-attr]
+    weeks = reversed(twelve.weeks)
     singles = [(week, load_view(conn=conn, window=1, k=settings.k, ending=week)) for week in weeks]
     land, labels = _land(gazetteer), _labels(gazetteer)
     pages: dict[str, str] = {}
@@ -191,7 +192,7 @@ def draw_maps(
             weeks=weekly[1:],
             labels=labels,
             outline=land,
-            noisy=views[12].noise != "none",  # type: ignore[union-attr]
+            noisy=twelve.noise != "none",
             district_points=gazetteer.district_points(),
         )
     return DrawnMaps(

@@ -36,14 +36,20 @@ def _generate_id(cls: type[Element]) -> str:
     return f"{next(counter):032x}"
 
 
-# The one place branca makes ids: a classmethod on the base class of every folium element.
-# Installed once, when the renderer imports this module.
-Element._generate_id = classmethod(_generate_id)  # type: ignore[method-assign,assignment]
+_STABLE = classmethod(_generate_id)
+
+
+def _install() -> None:
+    """Put `_generate_id` in branca's one place that makes ids (a classmethod on the base
+    class of every folium element); done by the first `stable_ids()`, not by importing this."""
+    if Element.__dict__.get("_generate_id") is not _STABLE:
+        Element._generate_id = _STABLE  # type: ignore[method-assign,assignment]  # see above
 
 
 @contextmanager
 def stable_ids() -> Iterator[None]:
     """Number every element created in this block 0, 1, 2, … (in this context only)."""
+    _install()
     token = _COUNTER.set(itertools.count())
     try:
         yield

@@ -15,6 +15,7 @@ from sqlalchemy import Column, Index, LargeBinary, false
 from sqlmodel import Field, SQLModel
 
 from server.models.base import NO_ROWID
+from server.vocabulary import CountingRule, Status
 
 EMERGENCY_TEXT_MAX = 400
 
@@ -28,7 +29,7 @@ class Network(SQLModel, table=True):
     name: str = Field(max_length=120)
     link_hash: str = Field(max_length=64, unique=True, index=True)  # HMAC-SHA256 hex of the token
     public_key: str | None = Field(default=None, max_length=64)  # base64 X25519 key for notes
-    counting_rule: str = Field(default="all", max_length=32)  # all | confirmed_or_corroborated
+    counting_rule: str = Field(default=CountingRule.ALL.value, max_length=32)  # a `CountingRule`
     # Postcode areas, districts and councils ("E, IG, Hackney") that rank same-named places.
     home_area: str = Field(default="", max_length=400)
     active: bool = True
@@ -67,7 +68,7 @@ class Report(SQLModel, table=True):
     detained: str = Field(max_length=12)
     source: str = Field(max_length=24)
     sealed_note: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    status: str = Field(default="pending", max_length=12)  # pending|confirmed|rejected|duplicate
+    status: str = Field(default=Status.PENDING.value, max_length=12)  # a `Status` value
     # Set at intake when the visit's week was already released; the next release counts it
     # in its separate "late" total and clears late_pending. No arrival time is needed for that.
     late: bool = False

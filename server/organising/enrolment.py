@@ -64,14 +64,7 @@ def replace(
     """A new factor at once (the command line's reset): the old app and codes stop working,
     the organiser's sessions end. Audited."""
     enrolled_now = enrol_now(session=session, organiser=organiser, key=key)
-    ended = end_all(session=session, organiser=organiser)
-    audit.record(
-        session=session,
-        username=actor,
-        action="second factor reset",
-        day=day,
-        detail=f"{organiser.username} ({ended} sessions ended)",
-    )
+    _end_sessions_audited(session=session, organiser=organiser, actor=actor, day=day)
     return enrolled_now
 
 
@@ -145,6 +138,18 @@ def reset(*, session: Session, organiser: Organiser, actor: str, day: date) -> N
     session.add(organiser)
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.organiser_id) == organiser.id))
     session.commit()
+    _end_sessions_audited(session=session, organiser=organiser, actor=actor, day=day)
+
+
+def recovery_codes_left(*, session: Session, organiser: Organiser) -> int:
+    from sqlmodel import func, select
+
+    query = select(func.count()).where(RecoveryCode.organiser_id == organiser.id)
+    return int(session.exec(query).one())
+
+
+def _end_sessions_audited(*, session: Session, organiser: Organiser, actor: str, day: date) -> None:
+    """End the organiser's sessions after a factor reset, and audit the reset."""
     ended = end_all(session=session, organiser=organiser)
     audit.record(
         session=session,
@@ -153,10 +158,3 @@ def reset(*, session: Session, organiser: Organiser, actor: str, day: date) -> N
         day=day,
         detail=f"{organiser.username} ({ended} sessions ended)",
     )
-
-
-def recovery_codes_left(*, session: Session, organiser: Organiser) -> int:
-    from sqlmodel import func, select
-
-    query = select(func.count()).where(RecoveryCode.organiser_id == organiser.id)
-    return int(session.exec(query).one())

@@ -103,11 +103,11 @@ class IncidentRow:
     @property
     def size(self) -> int:
         """Reports in the incident that are not rejected."""
-        return sum(1 for r in self.reports if r.status != "rejected")
+        return sum(1 for r in self.reports if r.status != Status.REJECTED)
 
     @property
     def rejected(self) -> int:
-        return sum(1 for r in self.reports if r.status == "rejected")
+        return sum(1 for r in self.reports if r.status == Status.REJECTED)
 
     @property
     def anchor(self) -> uuid.UUID:
@@ -208,6 +208,20 @@ def moderation_page(
     )
 
 
+@dataclass(frozen=True)
+class Moderated:
+    """What one moderation action did: the status it set, on how many reports, of which week."""
+
+    status: Status
+    reports: int
+    week: str
+
+    @property
+    def message(self) -> str:
+        what = "Marked as" if self.reports == 1 else f"{self.reports} reports marked as"
+        return f"{what} {self.status.value}. The release of week {self.week} will reflect it."
+
+
 def moderate(
     *,
     session: Session,
@@ -216,10 +230,10 @@ def moderate(
     action: str,
     today: date,
     whole_incident: bool = False,
-) -> str:
+) -> Moderated:
     """Apply an action to one report, or to every report of its incident (of the organiser's
-    own networks); returns a message for the organiser. Raises LookupError for a report the
-    organiser may not see or that is not open to moderation yet, ValueError for a refusal."""
+    own networks). Raises LookupError for a report the organiser may not see or that is not
+    open to moderation yet, ValueError for a refusal."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     report = session.get(Report, report_id)
@@ -240,15 +254,15 @@ def moderate(
             for i in incidents_of(session=session, reports=same_day)
             if report.id in {r.id for r in i.reports}
         )
-    status = ACTIONS[action][0].value
+    status = ACTIONS[action][0]
     for target in targets:
-        target.status = status
+        target.status = status.value
         session.add(target)
     slugs = sorted({networks[t.network_id].slug for t in targets})
     audit.record(
         session=session,
         username=organiser.username,
-        action=f"report {status}",
+        action=f"report {status.value}",
         day=today,
         detail=(
             f"a report of week {week} ({slugs[0]})"
@@ -258,8 +272,7 @@ def moderate(
         commit=False,
     )
     session.commit()
-    what = "Marked as" if len(targets) == 1 else f"{len(targets)} reports marked as"
-    return f"{what} {status}. The release of week {week} will reflect it."
+    return Moderated(status=status, reports=len(targets), week=week)
 
 
 def _band(band: str) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.intake.fields import CHOICES
 from server.models import Network, Release, TrendCount
@@ -21,12 +21,12 @@ class Trends:
 
 
 def trend_series(*, session: Session, networks: list[Network], weeks: int = 12) -> Trends:
-    releases = list(session.exec(select(Release).order_by(Release.week.desc()).limit(weeks)))  # type: ignore[attr-defined]
+    releases = list(session.exec(select(Release).order_by(col(Release.week).desc()).limit(weeks)))
     releases.reverse()
     ids = [r.id for r in releases]
     counts: dict[tuple[object, str], int] = {}
     if ids:
-        for row in session.exec(select(TrendCount).where(TrendCount.release_id.in_(ids))):  # type: ignore[attr-defined]
+        for row in session.exec(select(TrendCount).where(col(TrendCount.release_id).in_(ids))):
             counts[(row.release_id, row.series)] = row.count
     if not counts:
         return Trends(weeks=[r.week for r in releases], by_setting={}, by_network={})

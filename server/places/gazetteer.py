@@ -49,7 +49,7 @@ from server.places.tables import (
     read_rows,
 )
 
-__all__ = ["Gazetteer", "HomeArea", "Place", "Resolution", "haversine_km", "normalise_postcode"]
+__all__ = ["Gazetteer", "HomeArea", "Place", "Resolution", "haversine_km"]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
 NEAREST_KM = 30.0  # farther than this from every district is "outside the area we cover"

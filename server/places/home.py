@@ -24,9 +24,6 @@ class HomeArea:
         return bool(self.districts)
 
 
-NO_HOME = HomeArea(text="", districts=frozenset())
-
-
 def parse_home_area(
     text: str,
     *,

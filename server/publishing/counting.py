@@ -37,6 +37,7 @@ from server.publishing.incidents import (
     UNKNOWN_BAND,
     Incident,
     ReportFacts,
+    corroborated,
     counts_across_networks,
     group_incidents,
 )
@@ -148,7 +149,10 @@ def _day_incidents(
             else:
                 bands[UNKNOWN_BAND] = unknown
         for count, confirmed, contributors in bands.values():
-            if contributors and (confirmed or count >= 2 or not contributors <= strict):
+            if contributors and (
+                not contributors <= strict  # a network counting every incident took part
+                or corroborated(supporting=count, confirmed=bool(confirmed))
+            ):
                 yield cell, setting, contributors
 
 

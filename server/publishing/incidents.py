@@ -113,7 +113,13 @@ def counts(incident: Incident, rule: str) -> bool:
     supporting = [status for status in incident.statuses if status in SUPPORTING]
     if rule == CountingRule.ALL:
         return bool(supporting)
-    return Status.CONFIRMED in supporting or len(supporting) >= 2
+    return corroborated(supporting=len(supporting), confirmed=Status.CONFIRMED in supporting)
+
+
+def corroborated(*, supporting: int, confirmed: bool) -> bool:
+    """The stricter rule (`CountingRule.CONFIRMED_OR_CORROBORATED`) on an incident with
+    `supporting` pending or confirmed reports: one was confirmed, or two corroborate."""
+    return confirmed or supporting >= 2
 
 
 def counts_across_networks(

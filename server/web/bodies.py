@@ -14,13 +14,13 @@ page, which needs the network, so the request goes on to the route with an empty
 from __future__ import annotations
 
 import json
-from html import escape
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.i18n import LazyText, current_language, gettext
+from server.i18n import LazyText, gettext
 from server.i18n import lazy_gettext as _l
+from server.web.templating import templates
 
 FORM_AND_API_CAP = 16 * 1024  # a member report with a 1,000-character note fits many times
 LOGIN_CAP = 4 * 1024  # username, password, code and two tokens
@@ -64,12 +64,9 @@ async def refuse(send: Send, status: int, detail: LazyText, path: str) -> None:
     if path.startswith("/api/"):
         body, kind = json.dumps({"detail": str(detail)}).encode(), b"application/json"
     else:
-        here, title = current_language(), escape(gettext("Refused"))
-        page = (
-            f'<!doctype html><html lang="{here.code}" dir="{here.dir}"><title>{title}</title>'
-            f"<h1>{title}</h1><p>{escape(str(detail))}</p>"
-        )
-        body, kind = page.encode(), b"text/html; charset=utf-8"
+        page = templates.get_template("errors/refusal.html")
+        body = page.render(title=gettext("Refused"), detail=str(detail)).encode()
+        kind = b"text/html; charset=utf-8"
     headers = [
         (b"content-type", kind),
         (b"content-length", str(len(body)).encode()),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,7 +31,6 @@ from server.deps import (
 )
 from server.i18n import choose_language, current_language, format_day, gettext, ngettext, speak
 from server.i18n import lazy_gettext as _l
-from server.i18n.places import place_label
 from server.intake import formtoken
 from server.intake.accept import Outcome, accept_report
 from server.intake.fields import (
@@ -44,7 +44,6 @@ from server.intake.fields import (
     parse_day,
 )
 from server.intake.limits import pause_refusal
-from server.models import Network
 from server.networks.links import link_hash_of, network_for_token
 from server.places.gazetteer import Place
 from server.web.templating import templates
@@ -56,7 +55,17 @@ DEFAULT_EMERGENCY = _l(
     "If someone is hurt, call 999 for an ambulance."
 )
 KEPT = {*FIELDS, "day"}  # the answers carried back to the member (the day choice too)
-templates.env.filters["place_label"] = place_label
+
+
+class ShownNetwork(Protocol):
+    """What the member pages show of the network a link belongs to (`networks.links`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def emergency_text(self) -> str | None: ...
+    @property
+    def public_key(self) -> str | None: ...
 
 
 def with_language(path: str) -> str:
@@ -122,7 +131,7 @@ def _error_targets(values: dict[str, str], place_choices: tuple[Place, ...]) -> 
 def _form(
     request: Request,
     *,
-    network: Network,
+    network: ShownNetwork,
     settings: Settings,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,

@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from server.config import PROJECT_ROOT
 from server.i18n import LANGUAGES, current_language
 from server.i18n.catalogs import plain_gettext, plain_ngettext
+from server.i18n.places import place_label
 from server.web.static_files import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
@@ -21,3 +22,4 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]  # added 
     gettext=plain_gettext, ngettext=plain_ngettext, newstyle=True
 )
 templates.env.globals.update(language=current_language, languages=LANGUAGES, static_url=static_url)
+templates.env.filters["place_label"] = place_label  # "Newport, Wales" in the member's words

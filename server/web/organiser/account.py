@@ -9,13 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from server.config import Settings
-from server.deps import SenderDep, SessionDep, SettingsDep
+from server.deps import CheckedOrganiser, CurrentOrganiser, SenderDep, SessionDep, SettingsDep
 from server.organising import audit, enrolment, logins
 from server.organising import second_factor as factor
 from server.organising.accounts import AccountError, password_matches, set_password
 from server.organising.logins import Active
 from server.organising.throttle import PasswordChecksBusy
-from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser, set_session_cookie
+from server.web.organiser.auth import set_session_cookie
 from server.web.organiser.notices import notice, redirect_with
 from server.web.organiser.pages import page
 

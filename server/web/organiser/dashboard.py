@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from server.deps import SessionDep, SettingsDep
+from server.deps import CurrentOrganiser, SessionDep, SettingsDep
 from server.maps.drawing import NAMES
 from server.maps.store import served_map
 from server.organising.accounts import visible_networks
@@ -18,7 +18,6 @@ from server.publishing.exports import export_name, to_csv, to_geojson, to_metada
 from server.publishing.release import released_weeks
 from server.publishing.schedule import next_release
 from server.publishing.view_data import WINDOWS, load_view
-from server.web.organiser.auth import CurrentOrganiser
 from server.web.organiser.charts import chart
 from server.web.organiser.pages import page
 from server.web.templating import templates
@@ -62,6 +61,7 @@ def dashboard(
         )
         if series
     ]
+    policy = settings.policy_facts()
     return page(
         request,
         "organiser/dashboard.html",
@@ -73,7 +73,14 @@ def dashboard(
         windows=WINDOWS,
         upcoming=upcoming,
         charts=charts,
-        policy=settings.policy_facts(),
+        policy=policy,
+        # What the method list says of noise: the window's releases, else (none yet) the policy.
+        noise=view.noise if view else ("all" if policy.epsilon > 0 else "none"),
+        epsilons=(
+            ", ".join(dict.fromkeys(str(e) for e in view.epsilons if e))
+            if view
+            else str(policy.epsilon)
+        ),
         top=(view.rows if view else ()),
     )
 

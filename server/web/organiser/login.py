@@ -19,12 +19,11 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.config import Settings
-from server.deps import SenderDep, SessionDep, SettingsDep
+from server.deps import CheckedOrganiser, SenderDep, SessionDep, SettingsDep
 from server.organising import audit, enrolment, logins
 from server.organising.accounts import find_organiser, password_matches
 from server.organising.throttle import PasswordChecksBusy
 from server.web.organiser.auth import (
-    CheckedOrganiser,
     clear_session_cookie,
     cookie_is_secure,
     cookie_name,

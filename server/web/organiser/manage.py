@@ -10,9 +10,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from server.deps import GazetteerDep, SessionDep, SettingsDep
+from server.deps import CheckedOrganiser, CurrentOrganiser, GazetteerDep, SessionDep, SettingsDep
 from server.intake.sealing import BadKey, key_fingerprint
-from server.models import EMERGENCY_TEXT_MAX
 from server.networks.links import link_path
 from server.organising import audit, enrolment
 from server.organising.accounts import (
@@ -26,6 +25,7 @@ from server.organising.accounts import (
 )
 from server.organising.logins import Active
 from server.organising.networks import (
+    EMERGENCY_TEXT_MAX,
     may_set_note_key,
     rotate_member_link,
     set_counting_rule,
@@ -37,7 +37,6 @@ from server.organising.networks import (
 from server.vocabulary import CountingRule
 from server.web.member import DEFAULT_EMERGENCY
 from server.web.organiser import new_link
-from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.notices import notice, redirect_with
 from server.web.organiser.pages import page
 

@@ -9,22 +9,18 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
-from server.deps import SessionDep, SettingsDep
+from server.deps import CheckedOrganiser, CurrentOrganiser, SessionDep, SettingsDep
 from server.intake.fields import CHOICES
-from server.models import Report
 from server.organising.logins import Active
 from server.organising.moderation import (
-    ACTIONS,
     Filters,
     moderate,
     moderation_page,
     offered_actions,
 )
 from server.vocabulary import Status
-from server.web.organiser.auth import CheckedOrganiser, CurrentOrganiser
 from server.web.organiser.notices import notice, redirect_with
 from server.web.organiser.pages import is_htmx, page
-from server.weeks import iso_week
 
 router = APIRouter(prefix="/organise", include_in_schema=False)
 
@@ -87,7 +83,7 @@ def _apply(
 ) -> Response:
     filters = Filters.parse(**{**dict(parse_qsl(back)), **({"status": status} if status else {})})
     try:
-        message = moderate(
+        done = moderate(
             session=session,
             organiser=active.organiser,
             report_id=report_id,
@@ -101,16 +97,18 @@ def _apply(
         refused = 200 if is_htmx(request) else 422  # htmx swaps only a 2xx answer in
         return _render(request, active, session, settings, filters, str(exc), refused)
     if is_htmx(request):
-        return _render(request, active, session, settings, filters, message)
-    status = ACTIONS[action][0].value
-    report = session.get(Report, report_id)
-    week = iso_week(report.occurred_on) if report else ""
-    if whole_incident and message[0].isdigit():  # "3 reports marked as …": say how many
-        count = int(message.split(" ", 1)[0])
+        return _render(request, active, session, settings, filters, done.message)
+    if whole_incident and done.reports != 1:  # "3 reports marked as …": say how many
         return redirect_with(
-            "/organise/reports", f"incident-{status}", n=count, week=week, query=filters.query()
+            "/organise/reports",
+            f"incident-{done.status.value}",
+            n=done.reports,
+            week=done.week,
+            query=filters.query(),
         )
-    return redirect_with("/organise/reports", f"marked-{status}", week=week, query=filters.query())
+    return redirect_with(
+        "/organise/reports", f"marked-{done.status.value}", week=done.week, query=filters.query()
+    )
 
 
 def _render(

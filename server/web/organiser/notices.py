@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 from fastapi.responses import RedirectResponse
 
+from server.vocabulary import Status
+
 _REFLECTED = "The release of week {week} will reflect it."
 NOTICES: Mapping[str, str] = {
     # Networks ({about}: the network's name)
@@ -34,13 +36,10 @@ NOTICES: Mapping[str, str] = {
     # Your account
     "password-changed": "Your password was changed.",
     # Moderation
+    **{f"marked-{status.value}": f"Marked as {status.value}. {_REFLECTED}" for status in Status},
     **{
-        f"marked-{status}": f"Marked as {status}. {_REFLECTED}"
-        for status in ("confirmed", "rejected", "duplicate", "pending")
-    },
-    **{
-        f"incident-{status}": f"{{n}} reports marked as {status}. {_REFLECTED}"
-        for status in ("confirmed", "rejected", "duplicate", "pending")
+        f"incident-{status.value}": f"{{n}} reports marked as {status.value}. {_REFLECTED}"
+        for status in Status
     },
 }
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from shapely.geometry.base import BaseGeometry
 
-from server.deps import GazetteerDep, SessionDep, SettingsDep
+from server.deps import CurrentOrganiser, GazetteerDep, SessionDep, SettingsDep
 from server.maps.outline import land_outline
 from server.maps.page import week_title
 from server.maps.sketch import area_sketch
@@ -23,7 +23,6 @@ from server.organising.trends import trend_series
 from server.places.gazetteer import Gazetteer
 from server.publishing.exports import row_kind
 from server.publishing.view_data import WINDOWS, load_view
-from server.web.organiser.auth import CurrentOrganiser
 from server.web.organiser.charts import chart
 from server.web.organiser.pages import page
 
