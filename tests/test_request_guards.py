@@ -9,6 +9,7 @@ is allowed; forwarded headers count only from a trusted proxy; throttle keys are
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 import uvicorn
 
 from server.cli.operate import uvicorn_options
+from server.intake.sealing import new_keypair
 from server.organising.throttle import LoginThrottle
 from server.web.bodies import FORM_AND_API_CAP, LOGIN_CAP
 from tests.conftest import free_port
@@ -106,7 +108,19 @@ def test_a_chunked_body_is_cut_off_at_the_cap(live_server, network):
     assert login.status_code == 413
 
 
-def test_a_members_oversized_form_is_the_calm_form_page(live_server, network, settings):
+@pytest.fixture
+def noted(session, network):
+    """The network accepts sealed notes, so the form has a note field."""
+    net, _ = network
+    net.public_key = new_keypair()[0]
+    session.add(net)
+    session.commit()
+    return net
+
+
+def test_a_members_oversized_form_is_the_calm_form_page_with_answers_kept(
+    live_server, network, settings, noted
+):
     from tests.factories import answers, form_token
 
     _, token = network
@@ -116,9 +130,52 @@ def test_a_members_oversized_form_is_the_calm_form_page(live_server, network, se
         response = client.post(f"/r/{token}", data=data)
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["connection"] == "close"
     assert "Report an enforcement visit" in response.text and 'id="report"' in response.text
     assert "not read and nothing was saved" in response.text
+    assert 'id="note-error"' in response.text  # said next to the field that was too long
     assert "detail" not in response.text  # never the framework's JSON
+    for name in ("time_of_day", "setting", "officers", "vehicles", "detained", "source"):
+        assert re.search(
+            rf'name="{name}"[^>]*value="{re.escape(data[name])}" checked', response.text
+        )
+    assert 'name="place" dir="auto" value="E8"' in response.text
+    assert stored(settings) == 0
+
+
+@pytest.mark.parametrize("field", ["place", "note"])
+def test_a_member_form_declaring_a_gigabyte_is_answered_from_its_first_16_kib(
+    live_server, network, settings, noted, field
+):
+    """Only the cap is ever received: the answers that came whole within it are kept, the
+    field the cap cut through is named, and the connection closes on the rest."""
+    from tests.factories import answers, form_token
+
+    _, token = network
+    with live_server.client() as client:
+        fresh = form_token(client.get(f"/r/{token}").text)
+    fields = {"form_token": fresh, **answers(place="Hackney")}
+    fields.pop(field, None)
+    kept = httpx.QueryParams(fields).__str__()
+    prefix = f"{kept}&{field}=".encode() + b"y" * FORM_AND_API_CAP  # past the cap; 1 GiB said
+    head = (
+        f"POST /r/{token} HTTP/1.1\nHost: 127.0.0.1\n"
+        f"Content-Type: application/x-www-form-urlencoded\nContent-Length: {1 << 30}\n"
+    )
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + prefix)
+        received = b""
+        while chunk := sock.recv(65536):  # the server closes: it waits for nothing more
+            received += chunk
+    head_part, _, page = received.partition(b"\r\n\r\n")
+    assert status_of(received) == 413
+    assert b"connection: close" in head_part.lower()
+    text = page.decode()
+    assert f'id="{field}-error"' in text
+    if field == "note":
+        assert 'name="place" dir="auto" value="Hackney"' in text
+    assert 'name="source" id="source" value="saw_it" checked' in text
     assert stored(settings) == 0
 
 
