@@ -106,6 +106,8 @@ def test_a_chunked_body_is_cut_off_at_the_cap(live_server, network):
         )
     assert api.status_code == 413 and "nothing was read" in api.json()["detail"]
     assert login.status_code == 413
+    # The rest of the body is never read: the connection closes after the answer.
+    assert api.headers["connection"] == login.headers["connection"] == "close"
 
 
 @pytest.fixture
