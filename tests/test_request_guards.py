@@ -10,6 +10,7 @@ is allowed; forwarded headers count only from a trusted proxy; throttle keys are
 from __future__ import annotations
 
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -323,8 +324,44 @@ def test_forwarded_addresses_are_ignored_unless_the_proxy_is_trusted(settings):
         assert page.headers["strict-transport-security"].startswith("max-age=")
 
 
+def test_a_client_dripping_its_headers_is_cut_off(settings, monkeypatch):
+    """Headers must all arrive within the deadline; a request sent at once still works,
+    twice on one kept-alive connection."""
+    from server.web.connections import HeaderDeadline
+
+    monkeypatch.setattr(HeaderDeadline, "header_seconds", 1.0)
+    with serving(settings) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            for _ in range(2):
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                answer = b""
+                while not answer.endswith(b'{"status":"ok"}'):
+                    chunk = sock.recv(65536)
+                    assert chunk, answer
+                    answer += chunk
+                assert answer.startswith(b"HTTP/1.1 200"), answer
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            closed = False
+            for n in range(100):  # one header line every 0.2 s: 20 s in all, if allowed
+                try:
+                    sock.sendall(f"X-Drip-{n}: x\r\n".encode())
+                    if select.select([sock], [], [], 0)[0]:  # something to read: the end
+                        closed = sock.recv(1) == b""
+                except ConnectionError:  # reset by the server
+                    closed = True
+                if closed:
+                    break
+                time.sleep(0.2)
+            assert closed, "the server waited for ever for the rest of the headers"
+
+
 def test_uvicorn_runs_with_slow_client_and_size_bounds(settings):
+    from server.web.connections import HeaderDeadline
+
     options = uvicorn_options(settings)
+    assert options["http"] is HeaderDeadline and HeaderDeadline.header_seconds <= 10
     assert options["timeout_keep_alive"] <= 5 and options["limit_concurrency"]
     assert options["h11_max_incomplete_event_size"] <= 16 * 1024
     assert options["forwarded_allow_ips"] == [] and not options["access_log"]
