@@ -420,3 +420,7 @@ def test_throttle_keys_are_capped_and_hashed():
     keys = list(throttle._limiter.storage.storage)
     assert keys and all(len(key) < 200 for key in keys), [len(k) for k in keys]
     assert not any("alice" in key or "198.51.100.7" in key for key in keys)
+    # Cut to 64 characters before hashing: names alike that far share one counter.
+    capped = LoginThrottle(per_username=2, per_address=0, storage="memory://")
+    admitted = [capped.attempt(username="b" * 64 + str(n), address="x") for n in range(3)]
+    assert admitted == [True, True, False]
