@@ -1,8 +1,9 @@
 """Peak memory of the server while clients push huge bodies at it (issue 9, point 3).
 
-Starts `raidwatch serve` on a fresh SQLite database in a temporary folder, then streams
-(never holding them in memory here) a 100 MB JSON body to the API and a 1 GiB multipart
-body to /login, and prints the server's peak resident memory (VmHWM) before and after,
+Starts `raidwatch serve` on a fresh SQLite database in a temporary folder (with one
+network, whose member token the uploads carry), then streams (never holding them in memory
+here) 100 MB JSON bodies to the API, 1 GiB multipart and chunked bodies to /login and a
+1 GiB member form, and prints the server's peak resident memory (VmHWM) before and after,
 with what each upload got back and how many bytes the server let through before closing.
 
     .venv/bin/python bench/bodies.py
@@ -51,7 +52,7 @@ def stream(port: int, head: str, total: int) -> tuple[str, int]:
                 time.sleep(0.001)
             except (BrokenPipeError, ConnectionResetError):
                 break
-        sock.setblocking(True)
+        sock.settimeout(5)  # a server that answered and kept reading would hang here
         try:
             answer += sock.recv(65536)
         except OSError:
@@ -69,6 +70,14 @@ def main() -> int:
             "RAIDWATCH_DATA_DIR": tmp,
             "RAIDWATCH_SCHEDULER": "false",
         }
+        created = subprocess.run(
+            [sys.executable, "-m", "server.cli", "network", "create", "Bench"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        token = created.stdout.strip().rsplit("/r/", 1)[1]
         server = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
             env=env,
@@ -85,8 +94,16 @@ def main() -> int:
             for label, head, total in (
                 (
                     "100 MB JSON to /api/v1/reports",
-                    "POST /api/v1/reports HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer x\n"
+                    "POST /api/v1/reports HTTP/1.1\nHost: 127.0.0.1\n"
+                    f"Authorization: Bearer {token}\n"
                     f"Content-Type: application/json\nContent-Length: {100_000_000}\n",
+                    100_000_000,
+                ),
+                (
+                    "100 MB chunked JSON to /api/v1/reports (no Content-Length)",
+                    "POST /api/v1/reports HTTP/1.1\nHost: 127.0.0.1\n"
+                    f"Authorization: Bearer {token}\n"
+                    "Content-Type: application/json\nTransfer-Encoding: chunked\n",
                     100_000_000,
                 ),
                 (
@@ -100,6 +117,13 @@ def main() -> int:
                     "1 GiB chunked form to /login (no Content-Length)",
                     "POST /login HTTP/1.1\nHost: 127.0.0.1\nTransfer-Encoding: chunked\n"
                     "Content-Type: application/x-www-form-urlencoded\n",
+                    1 << 30,
+                ),
+                (
+                    "1 GiB member form",
+                    f"POST /r/{token} HTTP/1.1\nHost: 127.0.0.1\n"
+                    "Content-Type: application/x-www-form-urlencoded\n"
+                    f"Content-Length: {1 << 30}\n",
                     1 << 30,
                 ),
             ):

@@ -23,6 +23,7 @@ from server.networks.links import rotate_link
 from tests.browser import BROWSER_MARKS, launched
 from tests.factories import add_report
 from tests.organisers import PASSWORD, add_organiser, totp_code
+from tests.test_database_away import database_away
 
 pytestmark = BROWSER_MARKS
 
@@ -104,6 +105,16 @@ def test_every_member_page_has_no_axe_violations(browser, world, live_server):
     assert response.status == 413
     page.set_content(response.text())  # the oversized-report page, as the member sees it
     found["form after an oversized report"] = axe(page, "form after an oversized report")
+    with database_away(live_server.app):
+        assert page.goto(f"{base}/r/{token}").status == 503
+        found["database away"] = axe(page, "database away")
+
+    @live_server.app.get("/r/{token}/boom")
+    def boom(token: str) -> None:
+        raise RuntimeError("a bug")
+
+    assert page.goto(f"{base}/r/{token}/boom").status == 500
+    found["crashed (500)"] = axe(page, "crashed (500)")
     _print(found)
     assert not {name: v for name, v in found.items() if v}, found
 
@@ -150,6 +161,15 @@ def test_every_organiser_page_has_no_axe_violations(browser, world, live_server,
     found["new member link"] = axe(page, "new member link")
     page.reload()
     found["member link already shown"] = axe(page, "member link already shown")
+    refused = page.request.post(f"{base}/logout", form={"csrf_token": "not this session's"})
+    assert refused.status == 403
+    shown_at = f"{base}/organise/refused-page"  # shown at a real address, with its stylesheet
+    page.route(
+        shown_at,
+        lambda route: route.fulfill(status=403, body=refused.text(), content_type="text/html"),
+    )
+    page.goto(shown_at)
+    found["refused (CSRF)"] = axe(page, "refused (CSRF)")
 
     enrol = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     enrol.goto(f"{base}/login")

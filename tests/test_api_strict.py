@@ -302,9 +302,14 @@ def test_openapi_has_the_bearer_scheme_and_a_body_for_every_status(live_server):
     }
     operation = spec["paths"]["/api/v1/reports"]["post"]
     assert operation["security"] == [{"memberToken": []}]
-    for status in ("201", "401", "403", "413", "415", "422", "429"):
+    for status in ("201", "401", "403", "413", "415", "422", "429", "503"):
         schema = operation["responses"][status]["content"]["application/json"]["schema"]
         assert "$ref" in schema, status
+    # Every key a 422's items carry is documented (a place error's `reason` too).
+    item = spec["components"]["schemas"]["FieldError"]["properties"]
+    assert set(item) == {"field", "message", "choices", "reason"}
+    reasons = next(option for option in item["reason"]["anyOf"] if option["type"] == "string")
+    assert reasons["enum"] == ["ambiguous", "whole", "near_miss", "unknown"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["additionalProperties"] is False
     place = body["properties"]["place"]

@@ -170,6 +170,20 @@ def test_the_owner_with_password_and_code_gets_in_while_an_attacker_is_throttled
     assert log_in(clients(), "alice", PASSWORD, code="").status_code == 401
 
 
+def test_past_the_limit_a_guessed_code_buys_one_password_check_not_more(clients, people, hasher):
+    attacker = clients()
+    for _ in range(LIMIT):
+        assert log_in(attacker, "alice", "guess guess guess", code="").status_code == 401
+    code = totp_code()  # as if the attacker had hit the current code by guessing
+    checked = hasher.checks
+    assert log_in(attacker, "alice", "a guess with the code", code=code).status_code == 401
+    assert hasher.checks == checked + 1
+    for guess in ("second guess, same code", "third guess, same code"):
+        again = log_in(attacker, "alice", guess, code=f" {code[:3]} {code[3:]} ")
+        assert again.status_code == 429 and THROTTLED_MESSAGE in again.text
+    assert hasher.checks == checked + 1
+
+
 def test_the_per_address_limit_does_not_lock_out_an_owner_behind_the_same_address(
     clients, people, live_server
 ):

@@ -9,6 +9,8 @@ is allowed; forwarded headers count only from a trusted proxy; throttle keys are
 
 from __future__ import annotations
 
+import re
+import select
 import shutil
 import socket
 import subprocess
@@ -20,6 +22,7 @@ import httpx
 import pytest
 
 from server.cli.operate import uvicorn_options
+from server.intake.sealing import new_keypair
 from server.organising.throttle import LoginThrottle
 from server.web.bodies import FORM_AND_API_CAP, LOGIN_CAP
 from tests.conftest import serving
@@ -101,9 +104,23 @@ def test_a_chunked_body_is_cut_off_at_the_cap(live_server, network):
         )
     assert api.status_code == 413 and "nothing was read" in api.json()["detail"]
     assert login.status_code == 413
+    # The rest of the body is never read: the connection closes after the answer.
+    assert api.headers["connection"] == login.headers["connection"] == "close"
 
 
-def test_a_members_oversized_form_is_the_calm_form_page(live_server, network, settings):
+@pytest.fixture
+def noted(session, network):
+    """The network accepts sealed notes, so the form has a note field."""
+    net, _ = network
+    net.public_key = new_keypair()[0]
+    session.add(net)
+    session.commit()
+    return net
+
+
+def test_a_members_oversized_form_is_the_calm_form_page_with_answers_kept(
+    live_server, network, settings, noted
+):
     from tests.factories import answers, form_token
 
     _, token = network
@@ -113,9 +130,52 @@ def test_a_members_oversized_form_is_the_calm_form_page(live_server, network, se
         response = client.post(f"/r/{token}", data=data)
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["connection"] == "close"
     assert "Report an enforcement visit" in response.text and 'id="report"' in response.text
     assert "not read and nothing was saved" in response.text
+    assert 'id="note-error"' in response.text  # said next to the field that was too long
     assert "detail" not in response.text  # never the framework's JSON
+    for name in ("time_of_day", "setting", "officers", "vehicles", "detained", "source"):
+        assert re.search(
+            rf'name="{name}"[^>]*value="{re.escape(data[name])}" checked', response.text
+        )
+    assert 'name="place" dir="auto" value="E8"' in response.text
+    assert stored(settings) == 0
+
+
+@pytest.mark.parametrize("field", ["place", "note"])
+def test_a_member_form_declaring_a_gigabyte_is_answered_from_its_first_16_kib(
+    live_server, network, settings, noted, field
+):
+    """Only the cap is ever received: the answers that came whole within it are kept, the
+    field the cap cut through is named, and the connection closes on the rest."""
+    from tests.factories import answers, form_token
+
+    _, token = network
+    with live_server.client() as client:
+        fresh = form_token(client.get(f"/r/{token}").text)
+    fields = {"form_token": fresh, **answers(place="Hackney")}
+    fields.pop(field, None)
+    kept = httpx.QueryParams(fields).__str__()
+    prefix = f"{kept}&{field}=".encode() + b"y" * FORM_AND_API_CAP  # past the cap; 1 GiB said
+    head = (
+        f"POST /r/{token} HTTP/1.1\nHost: 127.0.0.1\n"
+        f"Content-Type: application/x-www-form-urlencoded\nContent-Length: {1 << 30}\n"
+    )
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + prefix)
+        received = b""
+        while chunk := sock.recv(65536):  # the server closes: it waits for nothing more
+            received += chunk
+    head_part, _, page = received.partition(b"\r\n\r\n")
+    assert status_of(received) == 413
+    assert b"connection: close" in head_part.lower()
+    text = page.decode()
+    assert f'id="{field}-error"' in text
+    if field == "note":
+        assert 'name="place" dir="auto" value="Hackney"' in text
+    assert 'name="source" id="source" value="saw_it" checked' in text
     assert stored(settings) == 0
 
 
@@ -237,8 +297,44 @@ def test_forwarded_addresses_are_ignored_unless_the_proxy_is_trusted(settings):
         assert page.headers["strict-transport-security"].startswith("max-age=")
 
 
+def test_a_client_dripping_its_headers_is_cut_off(settings, monkeypatch):
+    """Headers must all arrive within the deadline; a request sent at once still works,
+    twice on one kept-alive connection."""
+    from server.web.connections import HeaderDeadline
+
+    monkeypatch.setattr(HeaderDeadline, "header_seconds", 1.0)
+    with serving(settings) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            for _ in range(2):
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                answer = b""
+                while not answer.endswith(b'{"status":"ok"}'):
+                    chunk = sock.recv(65536)
+                    assert chunk, answer
+                    answer += chunk
+                assert answer.startswith(b"HTTP/1.1 200"), answer
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            closed = False
+            for n in range(100):  # one header line every 0.2 s: 20 s in all, if allowed
+                try:
+                    sock.sendall(f"X-Drip-{n}: x\r\n".encode())
+                    if select.select([sock], [], [], 0)[0]:  # something to read: the end
+                        closed = sock.recv(1) == b""
+                except ConnectionError:  # reset by the server
+                    closed = True
+                if closed:
+                    break
+                time.sleep(0.2)
+            assert closed, "the server waited for ever for the rest of the headers"
+
+
 def test_uvicorn_runs_with_slow_client_and_size_bounds(settings):
+    from server.web.connections import HeaderDeadline
+
     options = uvicorn_options(settings)
+    assert options["http"] is HeaderDeadline and HeaderDeadline.header_seconds <= 10
     assert options["timeout_keep_alive"] <= 5 and options["limit_concurrency"]
     assert options["h11_max_incomplete_event_size"] <= 16 * 1024
     assert options["forwarded_allow_ips"] == [] and not options["access_log"]
@@ -297,3 +393,7 @@ def test_throttle_keys_are_capped_and_hashed():
     keys = list(throttle._limiter.storage.storage)
     assert keys and all(len(key) < 200 for key in keys), [len(k) for k in keys]
     assert not any("alice" in key or "198.51.100.7" in key for key in keys)
+    # Cut to 64 characters before hashing: names alike that far share one counter.
+    capped = LoginThrottle(per_username=2, per_address=0, storage="memory://")
+    admitted = [capped.attempt(username="b" * 64 + str(n), address="x") for n in range(3)]
+    assert admitted == [True, True, False]

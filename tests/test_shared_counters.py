@@ -76,3 +76,11 @@ def test_the_login_throttle_counts_an_address_once_across_replicas(shared, setti
     assert admitted == [True] * 4 + [False] * 4
     # Another address has its own allowance on either replica.
     assert throttles[1].attempt(username="user9", address="203.0.113.10")
+
+
+def test_past_the_login_limit_a_code_buys_one_password_check_across_replicas(shared, settings):
+    first, second = (app.state.login_throttle for app in _replicas(settings))
+    assert first.code_once(username="alice", code="123456")
+    assert not second.code_once(username=" Alice ", code="123456")  # the same account
+    assert second.code_once(username="alice", code="654321")  # another code
+    assert second.code_once(username="bob", code="123456")  # another account

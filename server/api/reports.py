@@ -92,6 +92,11 @@ def _problem(
             "description": "Rate limit reached; nothing stored. `Retry-After` says how many "
             "seconds to wait. Only stored reports count against a link's hourly allowance.",
         },
+        503: {
+            "model": Message,
+            "description": "The database is away; nothing stored. `Retry-After` says when "
+            "to try again.",
+        },
     },
 )
 async def create_report(

@@ -12,7 +12,7 @@ the member form uses (``server.intake``).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import from_json
@@ -79,6 +79,9 @@ class FieldError(BaseModel):
     message: str
     choices: list[PlaceChoice] | None = Field(
         None, description="For an ambiguous `place`: send one `key` back as `place_choice`"
+    )
+    reason: Literal["ambiguous", "whole", "near_miss", "unknown"] | None = Field(
+        None, description="With a `place` error: why a choice or another place is needed"
     )
 
 

@@ -63,13 +63,16 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     Forwarded headers (X-Forwarded-For/-Proto) are believed only from the addresses in
     ``RAIDWATCH_TRUSTED_PROXIES``; uvicorn's own default would trust 127.0.0.1, so that
     anything on the host could pick its address per request. Uvicorn has no timeout for
-    slow request headers or bodies: the shipped proxy configuration (deploy/nginx.conf)
-    sets those; uvicorn bounds idle keep-alive, connections and header size.
+    slow request headers, so its HTTP/1.1 protocol is given one (server/web/connections.py);
+    the shipped proxy configuration (deploy/nginx.conf) bounds headers and bodies in time
+    as well; uvicorn bounds idle keep-alive, connections and header size.
     """
     from server.logs import UVICORN_LOG_CONFIG
+    from server.web.connections import HeaderDeadline
 
     trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     return {
+        "http": HeaderDeadline,  # h11, with a deadline for request headers
         "access_log": False,
         "log_config": UVICORN_LOG_CONFIG,
         "server_header": False,

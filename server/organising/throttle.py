@@ -7,6 +7,9 @@ Invariants:
   username's counter again, so only failures accumulate.
 - Past a limit, the password is checked only after a valid second factor: an attacker
   without it gets no more password checks, and the owner (password + code) is still let in.
+  There, each code buys one password check (`code_once`): else a throttled attacker who hit
+  a valid TOTP code by guessing (the 401 instead of the 429 says so) would get unlimited
+  password checks for the code's 90 seconds.
 - At most ``concurrency`` password checks (argon2id, 64 MiB each) run at once.
 - Counter keys are SHA-256 hashes of at most 64 characters of the username (no 900 kB
   keys) and HMACs of the address under the daily key of `intake.limits.DailyKey` (in
@@ -27,6 +30,7 @@ from limits.strategies import FixedWindowRateLimiter
 from server.intake.limits import DailyKey, hashed_address
 
 USERNAME_KEY_CHARS = 64  # no username is longer; longer input shares the capped key
+CODE_SECONDS = 120  # longer than a TOTP code is accepted (its step and either neighbour)
 
 
 class PasswordChecksBusy(Exception):
@@ -57,6 +61,12 @@ class LoginThrottle:
             sender = hashed_address(self._key, address)
             within = self._limiter.hit(self._per_address, "login-sender", sender) and within
         return within
+
+    def code_once(self, *, username: str, code: str) -> bool:
+        """Past a limit: True the first time this (valid) code comes for this username."""
+        digest = hashlib.sha256(code.encode("utf-8", "replace")).hexdigest()
+        key = f"login-code/{account_key(username)}/{digest}"
+        return self._limiter.storage.incr(key, CODE_SECONDS) == 1
 
     def succeeded(self, *, username: str) -> None:
         """The owner got in: their earlier failures stop counting against them."""

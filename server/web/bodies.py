@@ -7,13 +7,18 @@ the app serves takes a file upload, so ``multipart/form-data`` is refused everyw
 the member form, the login form and the organiser forms are urlencoded, the API is JSON.
 
 The member form is the exception to "answer at once": its refusal must be the calm form
-page, which needs the network, so the request goes on to the route with an empty body and
-``scope["state"]["body_refused"]`` set; the route renders the form with status 413.
+page with the member's answers kept. Its body is read only up to the cap, never beyond:
+when more would follow, the route gets the whole fields that arrived within the cap (the
+field the cap cut through, and anything after it, are dropped), with
+``scope["state"]["body_refused"]`` set and the cut field's name in
+``scope["state"]["body_refused_field"]``; it renders the form with status 413, and the
+connection closes after that answer so the rest of the body is never received.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote_plus
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -76,8 +81,30 @@ async def refuse(send: Send, status: int, detail: LazyText, path: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _empty(_: Receive) -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
+async def read_at_most(receive: Receive, cap: int) -> tuple[bytes, bool] | None:
+    """At most `cap` bytes of the body, and whether more was on its way; None if the client
+    went away. Never asks for another message once the cap is passed."""
+    chunks, received = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body = message.get("body", b"")
+        if received + len(body) > cap:
+            chunks.append(body[: cap - received])
+            return b"".join(chunks), True
+        chunks.append(body)
+        received += len(body)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def whole_fields(prefix: bytes) -> tuple[bytes, str]:
+    """The urlencoded fields that arrived whole, and the name of the field cut through."""
+    cut = prefix.rfind(b"&")
+    kept, rest = (prefix[:cut], prefix[cut + 1 :]) if cut >= 0 else (b"", prefix)
+    name = unquote_plus(rest.split(b"=", 1)[0][:64].decode("utf-8", "replace"))
+    return kept, name
 
 
 class BodyLimit:
@@ -93,16 +120,11 @@ class BodyLimit:
         if _content_type(scope) == b"multipart/form-data":
             await refuse(send, 415, NOT_FORM, path)
             return
+        if member:
+            await self._member_form(scope, receive, send, cap)
+            return
         declared = _declared_length(scope)
         if declared is not None and declared > cap:
-            if member:  # the route answers with the form page; it never sees the body
-                scope.setdefault("state", {})["body_refused"] = True
-
-                async def nothing() -> Message:
-                    return await _empty(receive)
-
-                await self.app(scope, nothing, send)
-                return
             await refuse(send, 413, TOO_LARGE, path)
             return
 
@@ -121,7 +143,11 @@ class BodyLimit:
 
         async def watch(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if received > cap:  # the rest of the body is never read: close instead
+                    headers = [*message.get("headers", []), (b"connection", b"close")]
+                    message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -129,3 +155,32 @@ class BodyLimit:
         except BodyTooLarge:
             if not started:
                 await refuse(send, 413, TOO_LARGE, path)
+
+    async def _member_form(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+        """Read at most the cap; past it, hand the route the whole fields and close after."""
+        read = await read_at_most(receive, cap)
+        if read is None:
+            return  # the member went away; nobody is left to answer
+        body, more = read
+        if more:
+            body, field = whole_fields(body)
+            state = scope.setdefault("state", {})
+            state["body_refused"], state["body_refused_field"] = True, field
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            if more:  # the rest of the body is never read: the connection closes instead
+                return {"type": "http.disconnect"}
+            return await receive()
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"connection", b"close")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, replay, closing if more else send)

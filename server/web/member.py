@@ -38,6 +38,7 @@ from server.intake.fields import (
     DAY_CHOICES,
     FIELDS,
     MAX_DAYS_BACK,
+    MISSING,
     NOTE_MAX_CHARS,
     PLACE_MAX_CHARS,
     day_from_form,
@@ -81,6 +82,13 @@ def _too_long() -> str:
     )
 
 
+def _cut_off(field: str, *, notes: bool) -> dict[str, str]:
+    """The message for a form cut off at its cap, next to the field that was too long."""
+    if field == "place":
+        return {"place": gettext("That is too long for a place.") + " " + str(MISSING["place"])}
+    return {"note" if field == "note" and notes else "report": _too_long()}
+
+
 def not_found(request: Request) -> Response:
     return templates.TemplateResponse(
         request,
@@ -97,7 +105,7 @@ def not_found(request: Request) -> Response:
 
 
 def too_large(request: Request) -> Response:
-    """A body cut off at its cap while arriving (see server/web/bodies.py)."""
+    """A 413 on a member path that no form page answered (see server/web/bodies.py)."""
     return templates.TemplateResponse(
         request,
         "member/message.html",
@@ -198,19 +206,23 @@ async def submit_report(
     network = None if digest is None else await links.network(digest)
     if network is None:
         return not_found(request)
-    if request.scope.get("state", {}).get("body_refused"):  # see server/web/bodies.py
-        return _form(
-            request,
-            network=network,
-            settings=settings,
-            errors={"report": _too_long()},
-            status_code=413,
-        )
-    form = await request.form()
+    form = await request.form()  # over its cap: only the fields that came whole within it
     raw = {name: value for name, value in form.items() if isinstance(value, str)}
     if raw.get("lang"):  # the form's own language wins over the browser's
         accept = request.headers.get("accept-language")
         speak(choose_language(explicit=raw["lang"], accept_language=accept))
+    state = request.scope.get("state", {})
+    if state.get("body_refused"):  # see server/web/bodies.py: nothing stored, answers kept
+        return _form(
+            request,
+            network=network,
+            settings=settings,
+            values={k: v for k, v in raw.items() if k in KEPT},
+            errors=_cut_off(
+                str(state.get("body_refused_field", "")), notes=bool(network.public_key)
+            ),
+            status_code=413,
+        )
     if raw.get("website"):
         return _refuse(
             request,

@@ -22,6 +22,7 @@ from server.config import Settings
 from server.deps import CheckedOrganiser, SenderDep, SessionDep, SettingsDep
 from server.organising import audit, enrolment, logins
 from server.organising.accounts import find_organiser, password_matches
+from server.organising.second_factor import normalise
 from server.organising.throttle import PasswordChecksBusy
 from server.web.organiser.auth import (
     clear_session_cookie,
@@ -128,8 +129,11 @@ def login(
         if organiser is not None
         else None
     )
-    if not within_limits and factor is None:
-        # An attacker's failures cost them their guesses, never the owner their account.
+    if not within_limits and (
+        factor is None or not throttle.code_once(username=username, code=normalise(code))
+    ):
+        # An attacker's failures cost them their guesses, never the owner their account;
+        # past the limit each code buys one password check (a guessed code buys no more).
         return _login_page(request, settings, THROTTLED, username, 429)
     try:
         with throttle.password_check():
