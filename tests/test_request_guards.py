@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.app import create_app
 from server.cli.operate import uvicorn_options
 from server.intake.sealing import new_keypair
 from server.organising.throttle import LoginThrottle
@@ -280,7 +281,6 @@ def _guesses_until_throttled(url: str, limit: int) -> int:
 
 
 def test_forwarded_addresses_are_ignored_unless_the_proxy_is_trusted(settings):
-    from server.app import create_app
 
     limited = settings.model_copy(update={"login_attempts_per_address": 4})
     assert uvicorn_options(limited)["proxy_headers"] is False
@@ -303,7 +303,7 @@ def test_a_client_dripping_its_headers_is_cut_off(settings, monkeypatch):
     from server.web.connections import HeaderDeadline
 
     monkeypatch.setattr(HeaderDeadline, "header_seconds", 1.0)
-    with serving(settings) as url:
+    with serving(create_app(settings)) as url:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=30) as sock:
             for _ in range(2):
