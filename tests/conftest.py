@@ -201,6 +201,14 @@ def network(session: Session, settings: Settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_codes() -> None:
+    """Each test's servers start with no TOTP code spent (see tests.organisers.fresh_code)."""
+    from tests.organisers import SENT_CODES
+
+    SENT_CODES.clear()
+
+
+@pytest.fixture(autouse=True)
 def _quiet_logs() -> Iterator[None]:
     # The test *client* logs the URLs it requests (with member tokens); only the server's
     # logs are under test, so silence the client.

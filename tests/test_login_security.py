@@ -25,9 +25,11 @@ from server.organising import accounts
 from tests.organisers import (
     PASSWORD,
     THROTTLED_MESSAGE,
+    WRONG_MESSAGE,
     add_organiser,
     csrf_token,
     database_text,
+    fresh_code,
     log_in,
     logged_in,
     login_token,
@@ -182,6 +184,25 @@ def test_past_the_limit_a_guessed_code_buys_one_password_check_not_more(clients,
         again = log_in(attacker, "alice", guess, code=f" {code[:3]} {code[3:]} ")
         assert again.status_code == 429 and THROTTLED_MESSAGE in again.text
     assert hasher.checks == checked + 1
+
+
+def test_a_code_that_opened_a_login_opens_no_other(clients, people, hasher):
+    """RFC 6238, 5.2: a code seen over a shoulder or phished, sent again within its 90
+    seconds with the password, is refused; and past the limit it buys no password check."""
+    owner, thief = clients(), clients()
+    server = str(owner.base_url)
+    code = fresh_code(server, "alice")
+    assert log_in(owner, "alice", code=code).status_code == 303
+    replay = log_in(thief, "alice", code=f"{code[:3]} {code[3:]}")
+    assert replay.status_code == 401 and WRONG_MESSAGE in replay.text
+    assert thief.get("/organise").headers["location"] == "/login"
+    for _ in range(LIMIT):
+        log_in(thief, "alice", "guess guess guess", code="")
+    checked = hasher.checks
+    again = log_in(thief, "alice", code=code)
+    assert again.status_code == 429 and hasher.checks == checked
+    # The owner's next code still works, throttled or not.
+    assert log_in(clients(), "alice", code=fresh_code(server, "alice")).status_code == 303
 
 
 def test_the_per_address_limit_does_not_lock_out_an_owner_behind_the_same_address(

@@ -35,6 +35,7 @@ from tests.organisers import (
     Route,
     csrf_token,
     database_text,
+    fresh_code,
     log_in,
     logged_in,
     random_id,
@@ -301,7 +302,7 @@ def test_cookie_is_host_prefixed_and_secure_off_loopback(clients, world, headers
         data={
             "username": "alice-of-alpha",
             "password": PASSWORD,
-            "code": totp_code(),
+            "code": fresh_code(str(client.base_url), "alice-of-alpha"),
             "login_token": token,
         },
     )
@@ -327,7 +328,7 @@ def test_secure_cookies_setting_forces_host_prefix_even_on_loopback(
         data={
             "username": "alice-of-alpha",
             "password": PASSWORD,
-            "code": totp_code(),
+            "code": fresh_code(str(client.base_url), "alice-of-alpha"),
             "login_token": token,
         },
     )

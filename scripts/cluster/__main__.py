@@ -7,8 +7,8 @@ for shared counters and nginx in front with deploy/nginx.conf (upstream pointed 
 Every replica runs the scheduler, as in docker-compose.yml. Reports go through nginx from
 concurrent clients while one replica is killed with SIGKILL and started again; then two
 `raidwatch publish` run at once. Checked and printed: every acknowledged report stored
-exactly once, exactly one release per due week, the same map bytes from every replica,
-the login throttle shared by the replicas, the proxy's header and compression rules.
+exactly once, exactly one release per due week, a TOTP code opening one login on any
+replica, the same map bytes from every replica, the login throttle shared by the replicas, the proxy's header and compression rules.
 Exits 1 if any check fails. The database is dropped and the processes stopped at the end.
 
 Environment: RAIDWATCH_TEST_DATABASE_URL (the PostgreSQL server to create the database
@@ -153,7 +153,7 @@ def run(cluster: Cluster, reports: int) -> list[Check]:
     results.append(checks.one_release_per_week(cluster.database, expected, notes))
 
     say("maps through each replica, login throttle round-robin, proxy headers")
-    results.append(checks.same_maps(cluster, username, password, secret.group(1)))
+    results.extend(checks.same_maps(cluster, username, password, secret.group(1)))
     results.extend(checks.throttle_shared(cluster, username))
     results.append(checks.proxy_headers(cluster, link.group(0)))
     summary = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in figures.items())

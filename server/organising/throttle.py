@@ -9,7 +9,8 @@ Invariants:
   without it gets no more password checks, and the owner (password + code) is still let in.
   There, each code buys one password check (`code_once`): else a throttled attacker who hit
   a valid TOTP code by guessing (the 401 instead of the 429 says so) would get unlimited
-  password checks for the code's 90 seconds.
+  password checks for the code's 90 seconds. Below the limit a code is taken by the
+  login it opens, so a TOTP code logs in once (RFC 6238, 5.2), on every replica.
 - At most ``concurrency`` password checks (argon2id, 64 MiB each) run at once.
 - Counter keys are SHA-256 hashes of at most 64 characters of the username (no 900 kB
   keys) and HMACs of the address under the daily key of `intake.limits.DailyKey` (in
@@ -63,7 +64,7 @@ class LoginThrottle:
         return within
 
     def code_once(self, *, username: str, code: str) -> bool:
-        """Past a limit: True the first time this (valid) code comes for this username."""
+        """True the first time this (valid) code comes for this username within its life."""
         digest = hashlib.sha256(code.encode("utf-8", "replace")).hexdigest()
         key = f"login-code/{account_key(username)}/{digest}"
         return self._limiter.storage.incr(key, CODE_SECONDS) == 1

@@ -143,7 +143,15 @@ def login(
     if organiser is None or not right:
         return _login_page(request, settings, WRONG, username, 401)
     if enrolment.enrolled(organiser) and (
-        factor is None or not enrolment.spend(session=session, match=factor)
+        factor is None
+        or not enrolment.spend(session=session, match=factor)  # a recovery code: once ever
+        # A TOTP code logs in once (RFC 6238, 5.2): one seen over a shoulder or phished and
+        # sent again within its 90 seconds is refused. Past the limit it was taken above.
+        or (
+            within_limits
+            and factor.recovery_hash is None
+            and not throttle.code_once(username=username, code=normalise(code))
+        )
     ):
         return _login_page(request, settings, WRONG, username, 401)
     throttle.succeeded(username=username)
