@@ -31,8 +31,10 @@ bench: $(STAMP)
 migration: $(STAMP)
 	@test -n "$(m)" || { echo 'usage: make migration m="what changed"'; exit 2; }
 	$(VENV)/bin/raidwatch status >/dev/null
-	$(VENV)/bin/alembic revision --autogenerate -m "$(m)" \
-	  --rev-id "$$(printf '%04d' $$(( $$(ls migrations/versions | grep -c '^[0-9][0-9][0-9][0-9]_') + 1 )))"
+	@# The id is the next number and the message's words: 0012_what_changed (also the file name).
+	n=$$(printf '%04d' $$(( $$(ls migrations/versions | grep -c '^[0-9][0-9][0-9][0-9]_') + 1 ))); \
+	slug=$$(printf '%s' "$(m)" | tr 'A-Z' 'a-z' | tr -cs 'a-z0-9' '_' | cut -c1-40 | sed 's/^_//; s/_$$//'); \
+	$(VENV)/bin/alembic revision --autogenerate -m "$(m)" --rev-id "$${n}_$${slug}"
 
 # Re-pin after changing dependencies in pyproject.toml (then commit constraints.txt).
 constraints: $(STAMP)
