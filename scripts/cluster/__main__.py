@@ -8,8 +8,9 @@ Every replica runs the scheduler, as in docker-compose.yml. Reports go through n
 concurrent clients while one replica is killed with SIGKILL and started again; then two
 `raidwatch publish` run at once. Checked and printed: every acknowledged report stored
 exactly once, exactly one release per due week, a TOTP code opening one login on any
-replica, the same map bytes from every replica, the login throttle shared by the replicas, the proxy's header and compression rules.
-Exits 1 if any check fails. The database is dropped and the processes stopped at the end.
+replica, the same map bytes from every replica, the login throttle shared by the replicas,
+the proxy's header and compression rules. Exits 1 if any check fails. The database is
+dropped and the processes stopped at the end.
 
 Environment: RAIDWATCH_TEST_DATABASE_URL (the PostgreSQL server to create the database
 on), RAIDWATCH_CLUSTER_REDIS (default redis://127.0.0.1:6379/9),
