@@ -13,10 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import Connection
 
 from server.config import Settings
 from server.db import alembic_config, get_engine
-from server.models.tables import RELEASES
+from server.models.tables import NETWORKS, RELEASES, REPORTS
 from server.web.database_away import is_database_away
 
 
@@ -26,6 +27,14 @@ def expected_head() -> str:
     from alembic.script import ScriptDirectory
 
     return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())
+
+
+def holdings(*, conn: Connection) -> dict[str, int]:
+    """How many networks, reports and releases the database holds (`raidwatch status`)."""
+    return {
+        name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+        for name, table in (("networks", NETWORKS), ("reports", REPORTS), ("releases", RELEASES))
+    }
 
 
 def readiness(settings: Settings) -> tuple[bool, dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The layout's rules (docs/architecture.md), read from the source: the web shell builds no
-SQL and imports no table, and no two modules of `server/` import each other in a ring."""
+SQL and imports no table, the command line builds no SQL, and no two modules of `server/`
+import each other in a ring."""
 
 from __future__ import annotations
 
@@ -48,6 +49,19 @@ def test_web_modules_build_no_sql_and_import_no_table_models():
             sql = module.split(".")[0] in {"sqlalchemy", "sqlmodel"} and name in SQL_BUILDERS
             if tables or sql:
                 offences.append(f"{where}: {module} {name}".strip())
+    assert offences == []
+
+
+def test_the_command_line_builds_no_sql():
+    """The CLI parses, calls domain functions and prints: its queries live beside the rules."""
+    offences = []
+    for path in sorted((SERVER / "cli").rglob("*.py")):
+        where = path.relative_to(SERVER.parent)
+        if "select(" in path.read_text():
+            offences.append(f"{where}: select(")
+        for module, name in _all_imports(path):
+            if module.split(".")[0] in {"sqlalchemy", "sqlmodel"} and name in SQL_BUILDERS:
+                offences.append(f"{where}: {module} {name}")
     assert offences == []
 
 

@@ -76,3 +76,37 @@ def test_P6_the_command_line_sets_a_key_prints_its_fingerprint_and_is_audited(
     assert ("cli", "note key set", f"{net.slug}: key {fingerprint}") in _audit(settings)
     code, out, _ = run_cli(monkeypatch, capsys, settings, "network", "list")
     assert code == 0 and f"notes on (key {fingerprint})" in out
+
+
+def test_P6_notes_open_only_with_their_networks_private_key(
+    settings, session, tmp_path, monkeypatch, capsys
+):
+    """`raidwatch notes decrypt` opens the notes sealed to its key, in day order, and none
+    of another network's; a malformed key is refused by name."""
+    from datetime import date
+
+    from server.intake.sealing import seal_note
+    from tests.factories import add_report
+
+    (ours_pub, ours_key), (theirs_pub, theirs_key) = new_keypair(), new_keypair()
+    ours, _ = create_network(session=session, name="Ours", key=settings.key())
+    theirs, _ = create_network(session=session, name="Theirs", key=settings.key())
+    add_report(session, ours, day=date(2026, 11, 3), note=seal_note("second", public_key=ours_pub))
+    add_report(session, ours, day=date(2026, 11, 2), note=seal_note("first", public_key=ours_pub))
+    add_report(session, theirs, day=date(2026, 11, 2), note=seal_note("x", public_key=theirs_pub))
+    add_report(session, ours, day=date(2026, 11, 4))  # no note
+    key = tmp_path / "ours.key"
+    key.write_text(ours_key)
+    code, out, err = run_cli(monkeypatch, capsys, settings, "notes", "decrypt", "--key", str(key))
+    assert code == 0, err
+    assert out.splitlines() == [
+        "2026-11-02 E8 workplace: first",
+        "2026-11-03 E8 workplace: second",
+    ]
+    assert "2 note(s) opened." in err
+    key.write_text(theirs_key)
+    code, out, err = run_cli(monkeypatch, capsys, settings, "notes", "decrypt", "--key", str(key))
+    assert (code, out.splitlines()) == (0, ["2026-11-02 E8 workplace: x"])
+    key.write_text("not a key at all")
+    code, out, err = run_cli(monkeypatch, capsys, settings, "notes", "decrypt", "--key", str(key))
+    assert code != 0 and out == "" and "key" in err.lower()

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from sqlmodel import col, select
-
 from server.cli.common import fail, ready
 from server.db import session_scope
 
@@ -133,25 +131,19 @@ def network_list(args: argparse.Namespace) -> int:
 
 
 def notes_decrypt(args: argparse.Namespace) -> int:
-    from nacl.exceptions import CryptoError
-
-    from server.intake.sealing import BadKey, open_note
-    from server.models import Report
+    from server.intake.sealing import BadKey
+    from server.organising.networks import open_notes
 
     settings = ready()
     private = Path(args.key).read_text()
     opened = 0
     with session_scope(settings) as session:
-        query = select(Report).where(col(Report.sealed_note).is_not(None))
-        for report in session.exec(query.order_by(col(Report.occurred_on), col(Report.district))):
-            try:
-                text = open_note(report.sealed_note or b"", private_key=private)
-            except BadKey as exc:
-                return fail(str(exc))
-            except CryptoError:
-                continue  # sealed to another network's key
-            opened += 1
-            print(f"{report.occurred_on} {report.district} {report.setting}: {text}")
+        try:
+            for report, text in open_notes(session=session, private_key=private):
+                opened += 1
+                print(f"{report.occurred_on} {report.district} {report.setting}: {text}")
+        except BadKey as exc:
+            return fail(str(exc))
     print(f"{opened} note(s) opened.", file=sys.stderr)
     return 0
 

@@ -9,11 +9,9 @@ import logging
 import sys
 from typing import Any
 
-from sqlmodel import func, select
-
 from server.cli.common import ready
 from server.config import Settings
-from server.db import session_scope
+from server.db import get_engine
 
 log = logging.getLogger("raidwatch")
 
@@ -88,7 +86,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 def leave_nothing_behind(settings: Settings) -> None:
     """A graceful stop on SQLite: re-mix, then checkpoint the WAL away and close (P2)."""
-    from server.db import close_database, get_engine
+    from server.db import close_database
     from server.housekeeping.remix import remix
 
     if settings.resolved_database_url.startswith("sqlite"):
@@ -100,15 +98,11 @@ def leave_nothing_behind(settings: Settings) -> None:
 
 
 def status(args: argparse.Namespace) -> int:
-    from server.models import Network, Release, Report
+    from server.readiness import holdings
 
     settings = ready()
-    with session_scope(settings) as session:
-        counts = {
-            "networks": session.exec(select(func.count()).select_from(Network)).one(),
-            "reports": session.exec(select(func.count()).select_from(Report)).one(),
-            "releases": session.exec(select(func.count()).select_from(Release)).one(),
-        }
+    with get_engine(settings).connect() as conn:
+        counts = holdings(conn=conn)
     if args.json:
         print(json.dumps(counts))
     else:

@@ -13,13 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from server.cli.common import fail, ready
 from server.config import get_settings
 from server.db import get_engine
-from server.models.tables import COUNTS, RELEASES
 
 if TYPE_CHECKING:
     from server.publishing.view_data import WindowView
@@ -43,28 +41,11 @@ def _waiting() -> None:
 
 
 def releases_command(args: argparse.Namespace) -> int:
+    from server.publishing.release import release_summaries
+
     settings = ready()
-    query = (
-        select(RELEASES, func.count(COUNTS.c.area).label("areas"))
-        .join(COUNTS, COUNTS.c.release_id == RELEASES.c.id, isouter=True)
-        .group_by(RELEASES.c.id)
-        .order_by(RELEASES.c.week)
-    )
     with get_engine(settings).connect() as conn:
-        rows = [
-            {
-                "week": r.week,
-                "epsilon": r.epsilon,
-                "areas": r.areas,
-                "k": r.k,
-                "min_postcodes": r.min_postcodes,
-                "delay_days": r.delay_days,
-                "published_on": r.published_on.isoformat(),
-                "national_total": r.national_total,
-                "late_total": r.late_total,
-            }
-            for r in conn.execute(query)
-        ]
+        rows = release_summaries(conn=conn)
     if args.json:
         print(json.dumps(rows))
         return 0

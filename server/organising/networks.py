@@ -11,12 +11,14 @@ the same transaction as the change. `actor` is the organiser's username, or
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
-from sqlmodel import Session
+from nacl.exceptions import CryptoError
+from sqlmodel import Session, col, select
 
-from server.intake.sealing import key_fingerprint, parse_public_key
-from server.models import EMERGENCY_TEXT_MAX, Network, Organiser
+from server.intake.sealing import key_fingerprint, open_note, parse_public_key
+from server.models import EMERGENCY_TEXT_MAX, Network, Organiser, Report
 from server.networks.links import rotate_link
 from server.organising import audit
 from server.organising.accounts import may_see
@@ -137,3 +139,15 @@ def set_emergency_text(
         detail=network.slug,
     )
     return tidy
+
+
+def open_notes(*, session: Session, private_key: str) -> Iterator[tuple[Report, str]]:
+    """Every note sealed to this private key's public half, with its report, by day and
+    district (`raidwatch notes decrypt`, on a trusted machine with a copy of the database).
+    Notes sealed to another network's key are passed over; a malformed key raises BadKey."""
+    query = select(Report).where(col(Report.sealed_note).is_not(None))
+    for report in session.exec(query.order_by(col(Report.occurred_on), col(Report.district))):
+        try:
+            yield report, open_note(report.sealed_note or b"", private_key=private_key)
+        except CryptoError:
+            continue  # sealed to another network's key

@@ -30,8 +30,9 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -80,6 +81,31 @@ class Policy:
             trend_epsilon=settings.trend_epsilon,
             late_epsilon=settings.late_epsilon,
         )
+
+
+def release_summaries(*, conn: Connection) -> list[dict[str, Any]]:
+    """Every release, oldest week first, with its parameters and how many areas it shows
+    (what `raidwatch releases` prints: released numbers and settings only)."""
+    query = (
+        select(RELEASES, func.count(COUNTS.c.area).label("areas"))
+        .join(COUNTS, COUNTS.c.release_id == RELEASES.c.id, isouter=True)
+        .group_by(RELEASES.c.id)
+        .order_by(RELEASES.c.week)
+    )
+    return [
+        {
+            "week": r.week,
+            "epsilon": r.epsilon,
+            "areas": r.areas,
+            "k": r.k,
+            "min_postcodes": r.min_postcodes,
+            "delay_days": r.delay_days,
+            "published_on": r.published_on.isoformat(),
+            "national_total": r.national_total,
+            "late_total": r.late_total,
+        }
+        for r in conn.execute(query)
+    ]
 
 
 def released_weeks(*, conn: Connection) -> set[str]:
