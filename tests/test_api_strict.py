@@ -167,6 +167,23 @@ def test_every_response_carries_the_security_headers_a_500_included(live_server,
         assert "content-security-policy" in response.headers, status
         assert response.headers["cache-control"] == "no-store", status
     assert "secret message" not in pages["500"].text
+    assert "Nothing was saved. Please try again." in pages["500"].text
+
+
+def test_the_500_page_speaks_the_members_language(live_server, network):
+    _, token = network
+
+    @live_server.app.get("/r/{token}/boom")
+    def boom(token: str) -> None:
+        raise RuntimeError("a bug")
+
+    with live_server.client() as client:
+        arabic = client.get(f"/r/{token}/boom", headers={"Accept-Language": "ar"})
+        polish = client.get(f"/r/{token}/boom?lang=pl", headers={"Accept-Language": "ar"})
+    assert arabic.status_code == polish.status_code == 500
+    assert '<html lang="ar" dir="rtl">' in arabic.text and "لم يُحفظ أي شيء" in arabic.text
+    assert '<html lang="pl" dir="ltr">' in polish.text and "Nic nie zostało zapisane" in polish.text
+    assert "set-cookie" not in arabic.headers
 
 
 # -- point 1: property test: every 201 adds exactly one report, nothing else adds one -------

@@ -3,7 +3,8 @@ inside the security-header middleware like any other page.
 
 Invariant: HEAD runs the GET handler (which never changes anything: a test crawls every GET)
 and sends its status and headers without the body. An unhandled exception becomes a short
-500 page; only the exception's type is logged, never its message, traceback or arguments,
+500 page in the request's language (the language middleware runs outside this guard);
+only the exception's type is logged, never its message, traceback or arguments,
 which could hold a report's answers.
 """
 
@@ -14,10 +15,28 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.config import PROJECT_ROOT
+from server.i18n import gettext
+from server.web.templating import templates
 
 log = logging.getLogger("raidwatch")
 
+# Sent as it is if even the short page below cannot be drawn.
 CRASH_PAGE = (PROJECT_ROOT / "templates" / "errors" / "crashed.html").read_bytes()
+
+
+def crash_page() -> bytes:
+    """ "Something went wrong. Nothing was saved.", in the request's language."""
+    try:
+        return (
+            templates.get_template("errors/refusal.html")
+            .render(
+                title=gettext("Something went wrong"),
+                detail=gettext("Nothing was saved. Please try again."),
+            )
+            .encode()
+        )
+    except Exception:  # the last line of defence must not fail itself
+        return CRASH_PAGE
 
 
 class HeadAsGet:
@@ -60,14 +79,15 @@ class CrashGuard:
             log.error("unhandled %s", type(exc).__name__)
             if started:
                 return  # the response is half sent; the server closes the connection
+            page = crash_page()
             await send(
                 {
                     "type": "http.response.start",
                     "status": 500,
                     "headers": [
                         (b"content-type", b"text/html; charset=utf-8"),
-                        (b"content-length", str(len(CRASH_PAGE)).encode()),
+                        (b"content-length", str(len(page)).encode()),
                     ],
                 }
             )
-            await send({"type": "http.response.body", "body": CRASH_PAGE})
+            await send({"type": "http.response.body", "body": page})
