@@ -147,6 +147,10 @@ def test_dashboard_shows_switcher_top_areas_schedule_hidden_box_and_trends(relea
     assert '<iframe class="map" src="/organise/map/window-4"' in html
     # Top areas: the shown area and its noisy count, nothing below the floor.
     assert re.search(rf"<td>{re.escape(top.name)}</td><td class=\"num\">12</td>", html)
+    # Its rate, the number the map's colour stands for: 12 over the window's released weeks
+    # per 2,000 of the area's postcodes (the weeks with no release do not dilute it).
+    rate = 12 / len(view.weeks) / top.postcodes * 2000
+    assert f'<td class="num">12</td><td class="num">{rate:.2f}</td>' in html
     assert f"{view.hidden_areas} below the floor (the smallest count shown) are hidden" in html
     assert _stored_name(pub, area_of(pub, QUIET)) not in html
     # The schedule and the plain-language box.
@@ -279,6 +283,7 @@ def test_printable_summary_shows_only_what_is_released(released, pub, session):
     view = view_of(pub, window=4)
     [row] = view.rows
     assert f"<td>{row.name}</td>" in html and f'<td class="num">{row.count}</td>' in html
+    assert f'<td class="num">{view.rate(row):.2f}</td>' in html
     assert _stored_name(pub, area_of(pub, QUIET)) not in html  # below the floor
     assert _stored_name(pub, area_of(pub, OTHER)) not in html  # unreleased week only
     assert "2026-W03" not in html and "2026-01-12" not in html

@@ -30,6 +30,7 @@ from server.maps.assets import LEAFLET_CSS, LEAFLET_JS
 from server.maps.csp import map_csp, script_hashes
 from server.maps.ids import with_stable_ids
 from server.maps.outline import DistrictPoint, Orientation, areas_outline, orientation
+from server.publishing.view_data import weekly_rate
 
 UK_CENTER, UK_ZOOM = (54.4, -3.2), 6
 _UK_BOUNDS = (-8.2, 49.9, 1.8, 60.9)  # west, south, east, north: where labels may go
@@ -37,7 +38,6 @@ MAX_FIT_ZOOM = 11  # a single small area should not fill the screen like a stree
 # Colour is a rate, with the same class edges on every map, window and week: a colour
 # always means the same number of incidents a week per 2,000 postcodes (roughly 75,000
 # people). Counts are never coloured raw: a big merged region would always look worst.
-RATE_POSTCODES = 2000
 BREAKS = (0.25, 0.5, 1.0, 2.0, 4.0)  # edges between the six classes of `page.PALETTE`
 RATE_WORDS = "Incidents a week per 2,000 postcodes"
 LEGEND_ROWS = [
@@ -234,7 +234,7 @@ def rates(frame: gpd.GeoDataFrame) -> list[float]:
     """
     weeks = frame["weeks"] if "weeks" in frame.columns else [1] * len(frame)
     return [
-        max(0, int(count)) / max(1, int(w)) / max(1, int(postcodes)) * RATE_POSTCODES
+        weekly_rate(int(count), int(w), int(postcodes))
         for count, w, postcodes in zip(frame["count"], weeks, frame["postcodes"], strict=True)
     ]
 

@@ -33,6 +33,16 @@ from server.weeks import previous_weeks
 WINDOWS = (1, 4, 12)
 
 
+# A rate is incidents a week per this many postcodes (roughly 75,000 people): maps colour
+# by it and tables show it, so a big merged region and a small city area compare per head.
+RATE_POSTCODES = 2000
+
+
+def weekly_rate(count: int, weeks: int, postcodes: int) -> float:
+    """Incidents a week per `RATE_POSTCODES` postcodes (negative noisy counts as 0)."""
+    return max(0, count) / max(1, weeks) / max(1, postcodes) * RATE_POSTCODES
+
+
 @dataclass(frozen=True)
 class ViewRow:
     kind: str  # "area" or "region" (the pooled rest of a resolution-4 region)
@@ -61,6 +71,10 @@ class WindowView:
     hidden_areas: int
     late_incidents: int | None  # noisy, learnt after their week's release; None: unpublished
     rows: tuple[ViewRow, ...]
+
+    def rate(self, row: ViewRow) -> float:
+        """The row's incidents a week per `RATE_POSTCODES` postcodes over this window."""
+        return weekly_rate(row.count, len(self.weeks), row.postcodes)
 
     @property
     def noise(self) -> str:
