@@ -262,3 +262,18 @@ def test_reject_all_in_chromium_with_and_without_javascript(two, pub, session, c
             assert [statuses[r.id] for r in spam] == ["rejected", "rejected"], javascript
             context.close()
     assert sum(1 for r in _reports(pub) if r.status == "rejected") == 4
+
+
+def test_what_the_pages_say_organisers_see_matches_who_is_asking(two):
+    """The copy about moderation is true for each reader: an organiser sees their networks'
+    reports and never another's; an admin is told they see every network's."""
+    for client, own in ((two.alice, True), (two.root, False)):
+        dashboard, listed = client.get("/organise").text, _listed(client)
+        if own:
+            assert "your networks' reports of weeks that have ended" in dashboard
+            assert "nor other networks' reports" in dashboard
+            assert "Reports of your networks from weeks" in listed
+        else:
+            assert "every network's reports (you are an admin)" in dashboard
+            assert "nor other networks" not in dashboard
+            assert "Reports of every network (you are an admin)" in listed
