@@ -5,6 +5,7 @@ match the network."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -164,8 +165,13 @@ def test_receipt_mentions_notes_only_when_notes_are_on(live_server, network, ses
         session.add(net)
         session.commit()
         with_notes = client.get(f"/r/{token}/received").text
-    assert "Your note" not in without
+    assert "Your note" not in without and "your note" not in without
     assert "Your note, if you wrote one" in with_notes
+    # Who can open it, said plainly: the network's organisers, never the server.
+    assert (
+        "Only your network's organisers can open your note, with a key this server never "
+        "holds." in html.unescape(with_notes)
+    )
 
 
 def test_organisers_set_and_clear_the_emergency_text(live_server, network, session):
