@@ -640,6 +640,15 @@ def test_a_whole_city_offers_the_home_areas_parts(uk: Gazetteer) -> None:
     assert example and district in place.district + " M1 M2 M3 M4 M15"
 
 
+def test_a_whole_citys_example_part_lies_in_the_home_area(uk: Gazetteer) -> None:
+    east = uk.home_area("E, IG, Hackney")
+    london = uk.resolve("London", east).whole
+    assert london is not None
+    example, _, district = uk.example_part(london, east).rpartition(" or ")
+    assert example and district in east.districts  # an East London example, not Bromley
+    assert uk.example_part(london, east) != uk.example_part(london)
+
+
 def test_a_name_geonames_puts_across_the_river_is_not_taken_there(uk: Gazetteer) -> None:
     """GeoNames names Rotherhithe (SE16, Southwark) in E1 too; the maintainers' list drops
     it there, so alone the name is Rotherhithe in SE16, not a confident E1."""

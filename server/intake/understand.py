@@ -73,14 +73,14 @@ def understand_place(
         if picked is not None:
             if picked.whole:
                 parts = gazetteer.parts(picked, home)
-                raise PlaceTooWide(picked, parts, gazetteer.example_part(picked))
+                raise PlaceTooWide(picked, parts, gazetteer.example_part(picked, home))
             return Understood(place=picked)
     resolution = gazetteer.resolve(text, home)
     if resolution.place is not None:
         return Understood(place=resolution.place, others=resolution.others)
     if resolution.whole is not None:
         whole = resolution.whole
-        raise PlaceTooWide(whole, resolution.choices, gazetteer.example_part(whole))
+        raise PlaceTooWide(whole, resolution.choices, gazetteer.example_part(whole, home))
     if resolution.choices:
         raise PlaceAmbiguous(resolution.choices)
     if resolution.suggestions:

@@ -259,10 +259,14 @@ class Gazetteer:
             return ()
         return tuple(self._district_place(code) for code in sorted(inside))
 
-    def example_part(self, place: Place) -> str:
-        """ "Moss Side or M14": a neighbourhood of a whole city, and its district."""
+    def example_part(self, place: Place, home: HomeArea | None = None) -> str:
+        """ "Moss Side or M14": a neighbourhood of a whole city, and its district; one in the
+        network's home area when the city reaches into it ("Stepney or E1" in East London)."""
         entry = self._by_key.get(place.key)
-        for code in entry.districts if entry else ():
+        codes = list(entry.districts) if entry else []
+        if home is not None:
+            codes.sort(key=lambda code: code not in home.districts)  # stable: home first
+        for code in codes:
             name = self._locality_names.get(code)
             if name and normalise_name(name) != normalise_name(entry.name if entry else ""):
                 return f"{name} or {code}"
