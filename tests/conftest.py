@@ -200,6 +200,18 @@ def network(session: Session, settings: Settings):
     return net, token
 
 
+@pytest.fixture
+def noted(session: Session, network):
+    """The `network`, accepting sealed notes (so its form has a note field)."""
+    from server.intake.sealing import new_keypair
+
+    net, _ = network
+    net.public_key = new_keypair()[0]
+    session.add(net)
+    session.commit()
+    return net
+
+
 @pytest.fixture(autouse=True)
 def _fresh_codes() -> None:
     """Each test's servers start with no TOTP code spent (see tests.organisers.fresh_code)."""

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from server.db import get_engine
-from server.intake.sealing import new_keypair
 from server.models import Report
 from server.web.headers import BASE_HEADERS
 from tests.factories import answers
@@ -36,16 +35,6 @@ def api(live_server, network):
     _, token = network
     with live_server.client(headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
-
-
-@pytest.fixture
-def noted(session, network):
-    """The network accepts sealed notes."""
-    net, token = network
-    net.public_key = new_keypair()[0]
-    session.add(net)
-    session.commit()
-    return net
 
 
 # -- point 1: strict types, no acknowledgement without a stored report -----------------------

@@ -23,7 +23,6 @@ import pytest
 
 from server.app import create_app
 from server.cli.operate import uvicorn_options
-from server.intake.sealing import new_keypair
 from server.organising.throttle import LoginThrottle
 from server.web.bodies import FORM_AND_API_CAP, LOGIN_CAP
 from tests.conftest import serving
@@ -107,16 +106,6 @@ def test_a_chunked_body_is_cut_off_at_the_cap(live_server, network):
     assert login.status_code == 413
     # The rest of the body is never read: the connection closes after the answer.
     assert api.headers["connection"] == login.headers["connection"] == "close"
-
-
-@pytest.fixture
-def noted(session, network):
-    """The network accepts sealed notes, so the form has a note field."""
-    net, _ = network
-    net.public_key = new_keypair()[0]
-    session.add(net)
-    session.commit()
-    return net
 
 
 def test_a_members_oversized_form_is_the_calm_form_page_with_answers_kept(
