@@ -1,6 +1,7 @@
 """The in-process scheduler: jobs run outside requests, in a background thread.
 
-Daily jobs run once per local day at the publish hour; window jobs once per mixing window
+New-day jobs run when the local day changes; daily jobs once per local day at the publish
+hour; window jobs once per mixing window
 (windows are aligned to the Unix epoch, so replicas agree on them) and once soon after
 start. Every job is idempotent and the publisher takes a database lock, so several
 replicas running this loop at once still produce each release exactly once.
@@ -17,13 +18,12 @@ from datetime import date
 from fastapi import FastAPI
 
 from server.config import Settings
-from server.db import session_scope
-from server.intake.store import drop_used_form_tokens
 
 log = logging.getLogger("raidwatch.scheduler")
 TICK_SECONDS = 60
 
-# `raidwatch serve` passes the jobs in: daily ones get (settings, today), window ones settings.
+# `raidwatch serve` passes the jobs in: daily ones get (settings, today); window and new-day
+# ones get settings.
 DailyJob = Callable[..., None]
 WindowJob = Callable[..., None]
 
@@ -34,21 +34,26 @@ class Scheduler:
         settings: Settings,
         daily_jobs: Sequence[DailyJob] = (),
         window_jobs: Sequence[WindowJob] = (),
+        new_day_jobs: Sequence[WindowJob] = (),
     ) -> None:
         self.settings = settings
         self.daily_jobs = tuple(daily_jobs)
         self.window_jobs = tuple(window_jobs)
+        self.new_day_jobs = tuple(new_day_jobs)
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
-        self._token_day: date = settings.today()
+        self._day: date = settings.today()
         self._jobs_day: date | None = None
         self._window: int | None = None
 
     def tick(self, now_hour: int, today: date, now: float | None = None) -> None:
-        if today != self._token_day:
-            with session_scope(self.settings) as session:
-                drop_used_form_tokens(session=session)
-            self._token_day = today
+        if today != self._day:
+            for job in self.new_day_jobs:
+                try:
+                    job(settings=self.settings)
+                except Exception as exc:  # the publish hour's housekeeping does it again
+                    log.error("new-day job %s failed: %s", job.__name__, type(exc).__name__)
+            self._day = today
         if now_hour >= self.settings.publish_hour and self._jobs_day != today:
             for job in self.daily_jobs:
                 try:
@@ -79,9 +84,13 @@ class Scheduler:
 
 
 def start_scheduler(
-    app: FastAPI, *, daily_jobs: Sequence[DailyJob], window_jobs: Sequence[WindowJob] = ()
+    app: FastAPI,
+    *,
+    daily_jobs: Sequence[DailyJob],
+    window_jobs: Sequence[WindowJob] = (),
+    new_day_jobs: Sequence[WindowJob] = (),
 ) -> Scheduler:
-    scheduler = Scheduler(app.state.settings, daily_jobs, window_jobs)
+    scheduler = Scheduler(app.state.settings, daily_jobs, window_jobs, new_day_jobs)
     scheduler.thread = threading.Thread(
         target=scheduler.run, name="raidwatch-scheduler", daemon=True
     )

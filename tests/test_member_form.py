@@ -250,15 +250,16 @@ def test_spent_form_tokens_are_dropped_when_the_day_changes(settings, session):
     """P2: the anti-replay table holds hashes only, and the scheduler empties it daily."""
     from datetime import timedelta
 
+    from server.housekeeping.jobs import new_day
     from server.models import UsedFormToken
     from server.scheduler import Scheduler
 
     session.add(UsedFormToken(token_hash="a" * 64))
     session.commit()
-    scheduler = Scheduler(settings)
-    scheduler.tick(now_hour=0, today=scheduler._token_day)
+    scheduler = Scheduler(settings, new_day_jobs=[new_day])  # as `raidwatch serve` builds it
+    scheduler.tick(now_hour=0, today=scheduler._day)
     assert session.exec(select(func.count()).select_from(UsedFormToken)).one() == 1
-    scheduler.tick(now_hour=0, today=scheduler._token_day + timedelta(days=1))
+    scheduler.tick(now_hour=0, today=scheduler._day + timedelta(days=1))
     session.expire_all()
     assert session.exec(select(func.count()).select_from(UsedFormToken)).one() == 0
 

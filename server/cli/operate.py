@@ -20,7 +20,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
-    from server.housekeeping.jobs import every_window
+    from server.housekeeping.jobs import every_window, new_day
     from server.publishing.jobs import publish_and_purge
     from server.scheduler import Scheduler, start_scheduler, stop_scheduler
 
@@ -34,7 +34,12 @@ def serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings, on_shutdown=shut_down)
     if settings.scheduler:
-        scheduler = start_scheduler(app, daily_jobs=[publish_and_purge], window_jobs=[every_window])
+        scheduler = start_scheduler(
+            app,
+            daily_jobs=[publish_and_purge],
+            window_jobs=[every_window],
+            new_day_jobs=[new_day],
+        )
     print(f"raidwatch: serving on http://{args.host}:{args.port}", file=sys.stderr)
     quiet_collector()
     uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))

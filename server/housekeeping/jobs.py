@@ -13,6 +13,7 @@ from server.config import Settings
 from server.db import get_engine, session_scope
 from server.housekeeping.remix import Remixed, remix
 from server.housekeeping.retention import expire
+from server.intake.store import drop_used_form_tokens
 from server.logs import about
 from server.organising.logins import drop_expired
 from server.publishing.purge import purge
@@ -58,3 +59,10 @@ def every_window(*, settings: Settings) -> None:
     with session_scope(settings) as session:
         drop_expired(session=session)
     remix(engine=get_engine(settings))
+
+
+def new_day(*, settings: Settings) -> None:
+    """The job of each new local day: empty the spent form tokens (yesterday's forms are
+    refused by their own date anyway, so the table never holds more than a day)."""
+    with session_scope(settings) as session:
+        drop_used_form_tokens(session=session)
