@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import insert as sa_insert
 from sqlmodel import Session
 
+from server.intake.store import NewReport
 from server.models import Network, Organiser, OrganiserNetwork, Report
 from server.models.tables import COUNTS, RELEASES
 from server.organising.accounts import HASHER
@@ -134,6 +135,33 @@ def add_report(
     if commit:
         session.commit()
     return report
+
+
+def new_report(
+    network: Network,
+    *,
+    day: date,
+    district: str = "E8",
+    band: str = "morning",
+    setting: str = "workplace",
+    token_hash: str | None = None,
+) -> NewReport:
+    """A report as intake hands it to the writer (not yet stored), through `network`'s link."""
+    return NewReport(
+        network_id=network.id,
+        link_hash=network.link_hash,
+        cell=storage_cell(),
+        district=district,
+        occurred_on=day,
+        time_of_day=band,
+        setting=setting,
+        officers="3-5",
+        vehicles="1",
+        detained="unknown",
+        source="saw_it",
+        sealed_note=None,
+        spent_token_hash=token_hash,
+    )
 
 
 def add_incidents(

@@ -16,26 +16,17 @@ from server.intake.group_commit import LinkReader, ReportWriter
 from server.intake.store import NewReport, Stored
 from server.models import Report
 from server.networks.links import hash_token, rotate_link
-from tests.factories import answers, storage_cell
+from tests.factories import answers, new_report
 
 DISTRICTS = ["E8", "N16", "E5", "E9", "N1", "E2", "E1", "N4"]
 
 
 def _report(network, i: int = 0, token_hash: str | None = None) -> NewReport:
-    return NewReport(
-        network_id=network.id,
-        link_hash=network.link_hash,
-        cell=storage_cell(),
+    return new_report(
+        network,
         district=DISTRICTS[i % len(DISTRICTS)],
-        occurred_on=date.today() - timedelta(days=1 + i % 5),
-        time_of_day="morning",
-        setting="workplace",
-        officers="3-5",
-        vehicles="1",
-        detained="unknown",
-        source="saw_it",
-        sealed_note=None,
-        spent_token_hash=token_hash,
+        day=date.today() - timedelta(days=1 + i % 5),
+        token_hash=token_hash,
     )
 
 

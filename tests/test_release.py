@@ -17,7 +17,7 @@ from server.publishing import release as release_module
 from server.publishing.release import REGION_SHARE, due_weeks, publish
 from server.publishing.schedule import is_due, latest_due_week
 from server.weeks import previous_weeks
-from tests.factories import add_incidents, add_report, make_network, storage_cell
+from tests.factories import add_incidents, add_report, make_network, new_report, storage_cell
 from tests.synthetic import (
     DENSE,
     EMPTY_SEA,
@@ -275,22 +275,9 @@ def _intake(engine, net, *, day):
     serialised with releases."""
     from sqlmodel import Session
 
-    from server.intake.store import NewReport, store_reports
+    from server.intake.store import store_reports
 
-    report = NewReport(
-        network_id=net.id,
-        link_hash=net.link_hash,
-        cell=storage_cell(),
-        district="E8",
-        occurred_on=day,
-        time_of_day="night",
-        setting="home",
-        officers="3-5",
-        vehicles="1",
-        detained="unknown",
-        source="saw_it",
-        sealed_note=None,
-    )
+    report = new_report(net, day=day, band="night", setting="home")
     with Session(engine) as session:
         [stored] = store_reports(session=session, reports=[report])
     assert stored.stored
